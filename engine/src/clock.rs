@@ -1,0 +1,81 @@
+//! Time, read the cheap way: CLOCK_MONOTONIC nanoseconds as plain `u64`s.
+//!
+//! Every timestamp in the engine is nanoseconds on the monotonic clock, so that intended send times
+//! (computed), actual send times (read once per loop turn) and completion times (from the kernel's
+//! receive timestamps, which are CLOCK_REALTIME) can be compared by subtraction. This module owns
+//! the one conversion between the two clocks.
+
+/// Nanoseconds on CLOCK_MONOTONIC.
+pub fn now_ns() -> u64 {
+    read(libc::CLOCK_MONOTONIC)
+}
+
+/// CPU time consumed by the calling thread (user + system), ns. A syscall: call it rarely.
+pub fn thread_cpu_ns() -> u64 {
+    read(libc::CLOCK_THREAD_CPUTIME_ID)
+}
+
+fn read(clock: libc::clockid_t) -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid out-pointer; clock_gettime cannot fail for these clock ids on Linux.
+    unsafe { libc::clock_gettime(clock, &mut ts) };
+    timespec_ns(&ts)
+}
+
+fn timespec_ns(ts: &libc::timespec) -> u64 {
+    (ts.tv_sec as u64)
+        .saturating_mul(1_000_000_000)
+        .saturating_add(ts.tv_nsec as u64)
+}
+
+/// The offset between CLOCK_REALTIME and CLOCK_MONOTONIC, sampled once per loop turn, used to place
+/// kernel receive timestamps (SO_TIMESTAMPNS, realtime) on the monotonic time line.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct RealtimeOffset {
+    realtime_minus_mono: i128,
+}
+
+impl RealtimeOffset {
+    /// Samples both clocks back to back.
+    pub fn sample() -> Self {
+        let mono = read(libc::CLOCK_MONOTONIC) as i128;
+        let real = read(libc::CLOCK_REALTIME) as i128;
+        Self {
+            realtime_minus_mono: real - mono,
+        }
+    }
+
+    /// Converts a realtime timestamp to monotonic nanoseconds (saturating at zero).
+    pub fn to_monotonic(&self, realtime: &libc::timespec) -> u64 {
+        let mono = timespec_ns(realtime) as i128 - self.realtime_minus_mono;
+        mono.clamp(0, u64::MAX as i128) as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn monotonic_never_goes_back() {
+        let a = now_ns();
+        let b = now_ns();
+        assert!(b >= a);
+    }
+
+    #[test]
+    fn realtime_now_maps_to_monotonic_now() {
+        let offset = RealtimeOffset::sample();
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        unsafe { libc::clock_gettime(libc::CLOCK_REALTIME, &mut ts) };
+        let mono = offset.to_monotonic(&ts);
+        let now = now_ns();
+        assert!(now.abs_diff(mono) < 50_000_000, "{now} vs {mono}");
+    }
+}

@@ -1,0 +1,78 @@
+//! When VUs and iterations start. Knows nothing about HTTP: a schedule only answers "may this VU
+//! start an iteration now?" (closed model) or "when is the next arrival?" (open model).
+
+pub mod arrival_rate;
+pub mod closed;
+pub mod segment;
+
+pub use arrival_rate::ArrivalRate;
+pub use closed::ClosedLoop;
+pub use segment::Segment;
+
+use crate::plan::compile::ns;
+use crate::plan::ExecutorConfig;
+
+/// One worker's schedule for one scenario.
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    /// A fixed set of VUs looping.
+    Closed(ClosedLoop),
+    /// Iterations arriving at a rate.
+    Arrivals(ArrivalRate),
+}
+
+impl Schedule {
+    /// Builds this worker's share of an executor starting at `start_ns`.
+    pub fn new(config: &ExecutorConfig, segment: Segment, start_ns: u64) -> Schedule {
+        match *config {
+            ExecutorConfig::ConstantVus { vus, duration_s } => {
+                Schedule::Closed(ClosedLoop::constant(segment, vus, start_ns, ns(duration_s)))
+            }
+            ExecutorConfig::SharedIterations {
+                vus,
+                iterations,
+                max_duration_s,
+            } => Schedule::Closed(ClosedLoop::shared(
+                segment,
+                vus,
+                iterations,
+                start_ns,
+                ns(max_duration_s),
+            )),
+            ExecutorConfig::ConstantArrivalRate {
+                rate,
+                time_unit_s,
+                duration_s,
+                max_vus,
+                max_iterations,
+                when_saturated,
+                ..
+            } => Schedule::Arrivals(ArrivalRate::constant(
+                segment,
+                rate,
+                time_unit_s,
+                start_ns,
+                ns(duration_s),
+                max_iterations,
+                max_vus,
+                when_saturated,
+            )),
+        }
+    }
+
+    /// VUs this worker needs for the scenario.
+    pub fn vus(&self) -> u64 {
+        match self {
+            Schedule::Closed(c) => c.vus(),
+            Schedule::Arrivals(a) => a.vus(),
+        }
+    }
+
+    /// When the scenario stops starting iterations.
+    pub fn end_ns(&self) -> u64 {
+        match self {
+            Schedule::Closed(c) => c.end_ns(),
+            Schedule::Arrivals(a) => a.end_ns(),
+        }
+    }
+}

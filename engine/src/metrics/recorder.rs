@@ -1,0 +1,249 @@
+//! The per-worker recorder: what one worker measured during one second.
+//!
+//! A `Frame` holds fixed-size counters and histograms for every request key (interned when the plan
+//! is compiled), so recording is an index and an add: no hashing, no allocation, no lock. At each
+//! second boundary the worker hands its filled frame to the collector and continues on a spare one
+//! that the collector returns after merging (see `worker`). Nothing here knows about threads.
+
+use super::error_class::{ErrorClass, Failure};
+use super::histogram::Hist;
+
+/// Status codes are counted in a flat array indexed by code; anything outside 100..=599 goes to
+/// slot 0 ("other").
+pub const STATUS_SLOTS: usize = 600;
+
+/// Counters and histograms for one request key (scenario × request name).
+#[derive(Clone)]
+pub struct KeyStats {
+    /// Exchanges finished: a response, or a classified failure.
+    pub requests: u64,
+    /// Responses whose status was not expected (default: outside 200..=399).
+    pub unexpected_status: u64,
+    /// Bytes written (request heads and bodies).
+    pub bytes_sent: u64,
+    /// Bytes read from the wire.
+    pub bytes_received: u64,
+    /// Responses by status code.
+    pub status: Box<[u64; STATUS_SLOTS]>,
+    /// Failures by class.
+    pub errors: [u64; ErrorClass::COUNT],
+    /// The first detail seen for each class, for the summary.
+    pub error_detail: [Option<&'static str>; ErrorClass::COUNT],
+    /// Completion − intended send time (coordinated-omission-correct), µs.
+    pub response_time: Hist,
+    /// Completion − actual send time, µs.
+    pub service_time: Hist,
+}
+
+impl Default for KeyStats {
+    fn default() -> Self {
+        Self {
+            requests: 0,
+            unexpected_status: 0,
+            bytes_sent: 0,
+            bytes_received: 0,
+            status: Box::new([0; STATUS_SLOTS]),
+            errors: [0; ErrorClass::COUNT],
+            error_detail: [None; ErrorClass::COUNT],
+            response_time: Hist::new(),
+            service_time: Hist::new(),
+        }
+    }
+}
+
+impl KeyStats {
+    /// Records a complete response.
+    #[inline]
+    pub fn record_response(&mut self, status: u16, response_ns: u64, service_ns: u64, ok: bool) {
+        self.requests += 1;
+        let slot = if (100..600).contains(&status) {
+            status as usize
+        } else {
+            0
+        };
+        self.status[slot] += 1;
+        if !ok {
+            self.unexpected_status += 1;
+        }
+        self.response_time.record_ns(response_ns);
+        self.service_time.record_ns(service_ns);
+    }
+
+    /// Records a failed exchange (no usable response).
+    #[inline]
+    pub fn record_failure(&mut self, failure: Failure) {
+        self.requests += 1;
+        let i = failure.class as usize;
+        self.errors[i] += 1;
+        if self.error_detail[i].is_none() {
+            self.error_detail[i] = Some(failure.detail);
+        }
+    }
+
+    /// Number of failed exchanges.
+    pub fn failures(&self) -> u64 {
+        self.errors.iter().sum()
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &KeyStats) {
+        self.requests += other.requests;
+        self.unexpected_status += other.unexpected_status;
+        self.bytes_sent += other.bytes_sent;
+        self.bytes_received += other.bytes_received;
+        for (a, b) in self.status.iter_mut().zip(other.status.iter()) {
+            *a += b;
+        }
+        for i in 0..ErrorClass::COUNT {
+            self.errors[i] += other.errors[i];
+            if self.error_detail[i].is_none() {
+                self.error_detail[i] = other.error_detail[i];
+            }
+        }
+        self.response_time.merge(&other.response_time);
+        self.service_time.merge(&other.service_time);
+    }
+
+    /// Clears every count, keeping allocations.
+    pub fn reset(&mut self) {
+        self.requests = 0;
+        self.unexpected_status = 0;
+        self.bytes_sent = 0;
+        self.bytes_received = 0;
+        self.status.fill(0);
+        self.errors = [0; ErrorClass::COUNT];
+        self.error_detail = [None; ErrorClass::COUNT];
+        self.response_time.reset();
+        self.service_time.reset();
+    }
+}
+
+/// Generator-side measurements of one worker for one second.
+#[derive(Clone, Default)]
+pub struct GeneratorStats {
+    /// Actual − intended send time for sends that were late, µs (early sends record 0).
+    pub send_lag: Hist,
+    /// Sends made before their intended time because they were batched into an earlier wake-up.
+    pub sent_early: u64,
+    /// Requests that waited for a free connection (in-flight bound hit) before being sent.
+    pub delayed: u64,
+    /// Iterations that could not start on time and were skipped (drop policy).
+    pub dropped_iterations: u64,
+    /// Iterations started.
+    pub iterations: u64,
+    /// CPU time the worker thread used (user + system, so kernel network work counts), ns.
+    pub busy_ns: u64,
+    /// Nanoseconds of wall time covered.
+    pub wall_ns: u64,
+    /// Highest number of requests in flight at once.
+    pub max_in_flight: u64,
+    /// Virtual users active at the end of the second.
+    pub active_vus: u64,
+    /// Connections opened.
+    pub connections_opened: u64,
+    /// Requests resent on a fresh connection because the server had closed an idle keep-alive one.
+    pub reconnects: u64,
+    /// Requests still in flight when the run ended (not counted as requests).
+    pub interrupted: u64,
+}
+
+impl GeneratorStats {
+    /// Adds `other` into `self` (maxima take the max, sums add).
+    pub fn merge(&mut self, other: &GeneratorStats) {
+        self.send_lag.merge(&other.send_lag);
+        self.sent_early += other.sent_early;
+        self.delayed += other.delayed;
+        self.dropped_iterations += other.dropped_iterations;
+        self.iterations += other.iterations;
+        self.busy_ns += other.busy_ns;
+        self.wall_ns += other.wall_ns;
+        self.max_in_flight += other.max_in_flight;
+        self.active_vus += other.active_vus;
+        self.connections_opened += other.connections_opened;
+        self.reconnects += other.reconnects;
+        self.interrupted += other.interrupted;
+    }
+
+    /// Clears every count, keeping allocations.
+    pub fn reset(&mut self) {
+        let lag = std::mem::take(&mut self.send_lag);
+        *self = GeneratorStats {
+            send_lag: lag,
+            ..Default::default()
+        };
+        self.send_lag.reset();
+    }
+}
+
+/// Everything one worker recorded during one second.
+#[derive(Clone)]
+pub struct Frame {
+    /// Per request key, indexed by key id.
+    pub keys: Vec<KeyStats>,
+    /// Generator health.
+    pub generator: GeneratorStats,
+}
+
+impl Frame {
+    /// A zeroed frame for `key_count` request keys.
+    pub fn new(key_count: usize) -> Self {
+        Self {
+            keys: (0..key_count).map(|_| KeyStats::default()).collect(),
+            generator: Default::default(),
+        }
+    }
+
+    /// Clears every count, keeping allocations.
+    pub fn reset(&mut self) {
+        self.keys.iter_mut().for_each(KeyStats::reset);
+        self.generator.reset();
+    }
+
+    /// Adds `other` into `self`.
+    pub fn merge(&mut self, other: &Frame) {
+        for (a, b) in self.keys.iter_mut().zip(&other.keys) {
+            a.merge(b);
+        }
+        self.generator.merge(&other.generator);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_responses_and_failures_apart() {
+        let mut k = KeyStats::default();
+        k.record_response(200, 2_000_000, 1_000_000, true);
+        k.record_response(503, 5_000_000, 5_000_000, false);
+        k.record_response(42, 1_000, 1_000, false);
+        k.record_failure(Failure::new(ErrorClass::RequestTimeout, "timed out"));
+        assert_eq!(k.requests, 4);
+        assert_eq!(k.status[200], 1);
+        assert_eq!(k.status[503], 1);
+        assert_eq!(k.status[0], 1);
+        assert_eq!(k.unexpected_status, 2);
+        assert_eq!(k.failures(), 1);
+        assert_eq!(k.response_time.count(), 3);
+        assert_eq!(
+            k.error_detail[ErrorClass::RequestTimeout as usize],
+            Some("timed out")
+        );
+    }
+
+    #[test]
+    fn merge_then_reset() {
+        let mut a = Frame::new(2);
+        let mut b = Frame::new(2);
+        b.keys[1].record_response(200, 1_000, 1_000, true);
+        b.generator.delayed = 3;
+        a.merge(&b);
+        assert_eq!(a.keys[1].requests, 1);
+        assert_eq!(a.generator.delayed, 3);
+        a.reset();
+        assert_eq!(a.keys[1].requests, 0);
+        assert_eq!(a.keys[1].response_time.count(), 0);
+        assert_eq!(a.generator.delayed, 0);
+    }
+}

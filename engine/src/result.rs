@@ -1,0 +1,261 @@
+//! `RunResult`: everything a run measured, as plain serialisable data.
+//!
+//! Totals and full-resolution histograms per request key (as HdrHistogram V2+DEFLATE base64, so any
+//! HdrHistogram implementation can read them and two results merge losslessly), the per-second
+//! series, the generator's own health, honesty warnings, and the plan that produced it.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::metrics::histogram::as_base64;
+use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats};
+use crate::plan::Plan;
+
+/// The result format version.
+pub const RESULT_VERSION: u32 = 1;
+
+/// Everything a run measured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RunResult {
+    /// Format version.
+    pub version: u32,
+    /// The plan that ran.
+    pub plan: Plan,
+    /// Wall-clock start, Unix seconds.
+    pub started_at_unix_s: f64,
+    /// Length of the load phase (iterations being started), seconds.
+    pub duration_s: f64,
+    /// From start until the last request finished, seconds.
+    pub elapsed_s: f64,
+    /// Why the run ended early, if it did.
+    pub stopped_early: Option<String>,
+    /// One entry per worker.
+    pub workers: Vec<WorkerInfo>,
+    /// All request keys merged.
+    pub total: RequestResult,
+    /// Per request key (scenario × name × method).
+    pub requests: Vec<RequestResult>,
+    /// The generator's own health.
+    pub generator: GeneratorResult,
+    /// One row per second per request key.
+    pub series: Vec<SeriesPoint>,
+    /// One row per second for the generator.
+    pub generator_series: Vec<GeneratorPoint>,
+    /// Honesty warnings, most important first.
+    pub warnings: Vec<String>,
+}
+
+/// A worker's setup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WorkerInfo {
+    /// io_uring setup flags in use.
+    pub ring_mode: String,
+    /// CPU the worker was pinned to, if pinning succeeded.
+    pub cpu: Option<usize>,
+}
+
+/// Totals for one request key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RequestResult {
+    /// Scenario name (empty for the total).
+    pub scenario: String,
+    /// Request name tag (empty for the total).
+    pub name: String,
+    /// Method (empty for the total).
+    pub method: String,
+    /// Exchanges finished (responses + failures).
+    pub requests: u64,
+    /// Failed requests: errors plus unexpected statuses.
+    pub failed: u64,
+    /// Responses received.
+    pub responses: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Responses by status code ("other" for codes outside 100..599).
+    pub status: BTreeMap<String, u64>,
+    /// Failures by error class name.
+    pub errors: BTreeMap<String, u64>,
+    /// An example detail per error class.
+    pub error_details: BTreeMap<String, String>,
+    /// Response time (from the intended send), µs.
+    pub response_time: HistSummary,
+    /// Service time (from the actual send), µs.
+    pub service_time: HistSummary,
+    /// Full response-time histogram.
+    #[serde(with = "as_base64")]
+    pub response_time_hist: Hist,
+    /// Full service-time histogram.
+    #[serde(with = "as_base64")]
+    pub service_time_hist: Hist,
+}
+
+impl RequestResult {
+    /// Builds the result row for merged key stats.
+    pub fn from_stats(scenario: &str, name: &str, method: &str, k: &KeyStats) -> Self {
+        let mut status = BTreeMap::new();
+        for (code, &n) in k.status.iter().enumerate() {
+            if n > 0 {
+                let key = if code == 0 {
+                    "other".to_string()
+                } else {
+                    code.to_string()
+                };
+                status.insert(key, n);
+            }
+        }
+        let mut errors = BTreeMap::new();
+        let mut error_details = BTreeMap::new();
+        for class in ErrorClass::ALL {
+            let n = k.errors[class as usize];
+            if n > 0 {
+                errors.insert(class.name().to_string(), n);
+                if let Some(d) = k.error_detail[class as usize] {
+                    error_details.insert(class.name().to_string(), d.to_string());
+                }
+            }
+        }
+        let failures = k.failures();
+        RequestResult {
+            scenario: scenario.to_string(),
+            name: name.to_string(),
+            method: method.to_string(),
+            requests: k.requests,
+            failed: failures + k.unexpected_status,
+            responses: k.requests - failures,
+            bytes_sent: k.bytes_sent,
+            bytes_received: k.bytes_received,
+            status,
+            errors,
+            error_details,
+            response_time: k.response_time.summary(),
+            service_time: k.service_time.summary(),
+            response_time_hist: k.response_time.clone(),
+            service_time_hist: k.service_time.clone(),
+        }
+    }
+}
+
+/// The generator's own health over the run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GeneratorResult {
+    /// Iterations started.
+    pub iterations: u64,
+    /// Iterations skipped because no VU was free at their intended start.
+    pub dropped_iterations: u64,
+    /// Requests that waited for a free connection (in-flight bound hit).
+    pub delayed: u64,
+    /// Requests sent ahead of their intended time to share a wake-up.
+    pub sent_early: u64,
+    /// Send lag (actual − intended send time, 0 when early), µs.
+    pub send_lag: HistSummary,
+    /// Full send-lag histogram.
+    #[serde(with = "as_base64")]
+    pub send_lag_hist: Hist,
+    /// Connections opened.
+    pub connections_opened: u64,
+    /// Requests resent because an idle keep-alive connection had been closed by the server.
+    pub reconnects: u64,
+    /// Requests still in flight when the run was cut short (not counted as requests).
+    pub interrupted: u64,
+    /// CPU time of the worker threads (user + system) over their wall time, 0..1.
+    pub busy_ratio: f64,
+    /// Most requests in flight at once (summed over workers' per-second maxima).
+    pub max_in_flight: u64,
+    /// True when the generator could not keep up: the numbers then describe horde, not the target.
+    pub saturated: bool,
+    /// The send window in effect, µs.
+    pub send_window_us: u64,
+}
+
+/// Summary statistics of one second, µs.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq)]
+pub struct SecondStats {
+    /// Mean.
+    pub mean: f64,
+    /// Median.
+    pub p50: u64,
+    /// 90th percentile.
+    pub p90: u64,
+    /// 95th percentile.
+    pub p95: u64,
+    /// 99th percentile.
+    pub p99: u64,
+    /// Maximum.
+    pub max: u64,
+}
+
+impl SecondStats {
+    /// From a histogram.
+    pub fn of(h: &Hist) -> Self {
+        let s = h.summary();
+        SecondStats {
+            mean: s.mean_us,
+            p50: s.p50_us,
+            p90: s.p90_us,
+            p95: s.p95_us,
+            p99: s.p99_us,
+            max: s.max_us,
+        }
+    }
+}
+
+/// One second of one request key.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SeriesPoint {
+    /// Second since start.
+    pub second: u32,
+    /// Index into `RunResult::requests`.
+    pub key: u32,
+    /// Exchanges finished in this second.
+    pub requests: u64,
+    /// Failed (errors + unexpected statuses).
+    pub failed: u64,
+    /// Errors only.
+    pub errors: u64,
+    /// Bytes sent.
+    pub bytes_sent: u64,
+    /// Bytes received.
+    pub bytes_received: u64,
+    /// Response time.
+    pub response_time: SecondStats,
+    /// Service time.
+    pub service_time: SecondStats,
+}
+
+/// One second of the generator.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GeneratorPoint {
+    /// Second since start.
+    pub second: u32,
+    /// Iterations started.
+    pub iterations: u64,
+    /// Iterations dropped.
+    pub dropped_iterations: u64,
+    /// Requests delayed by the in-flight bound.
+    pub delayed: u64,
+    /// VUs in an iteration at the end of the second.
+    pub active_vus: u64,
+    /// Most requests in flight.
+    pub max_in_flight: u64,
+    /// Send lag p99, µs.
+    pub send_lag_p99_us: u64,
+    /// Send lag max, µs.
+    pub send_lag_max_us: u64,
+    /// Worker CPU time over wall time, 0..1.
+    pub busy_ratio: f64,
+}
+
+impl RunResult {
+    /// As JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("results always serialise")
+    }
+
+    /// From JSON written by `to_json`.
+    pub fn from_json(text: &str) -> Result<RunResult, String> {
+        serde_json::from_str(text).map_err(|e| format!("not a horde result: {e}"))
+    }
+}

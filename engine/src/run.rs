@@ -1,0 +1,318 @@
+//! Starting and controlling a run: spawn the workers, hand them a common start time, collect,
+//! and build the result. `RunHandle` is what embedding code (Python, the CLI) polls and stops.
+
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{bounded, unbounded, Receiver};
+
+use crate::clock::now_ns;
+use crate::collector::{collect, Collected, Progress};
+use crate::error::RunError;
+use crate::health::{verdict, Evidence};
+use crate::metrics::{Frame, KeyStats};
+use crate::plan::{CompiledPlan, ExecutorConfig};
+use crate::result::{GeneratorResult, RequestResult, RunResult, WorkerInfo, RESULT_VERSION};
+use crate::worker::{self, StopLevel, StopSignal, WorkerSetup};
+
+/// A run in progress.
+pub struct RunHandle {
+    stop: Arc<StopSignal>,
+    progress: Arc<Mutex<Progress>>,
+    done: Receiver<RunResult>,
+    collector: Option<JoinHandle<()>>,
+    result: Option<RunResult>,
+}
+
+/// Starts `plan` on worker threads and returns at once.
+pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
+    let plan = Arc::new(plan);
+    let cores = core_affinity::get_core_ids().unwrap_or_default();
+    let count = plan
+        .plan
+        .options
+        .workers
+        .map_or(cores.len().max(1), |w| w as usize);
+    let stop = Arc::new(StopSignal::new(count).map_err(|e| RunError::Spawn {
+        worker: 0,
+        source: e,
+    })?);
+    let (snap_tx, snap_rx) = unbounded();
+    let (ready_tx, ready_rx) = bounded(count);
+    let mut starts = Vec::with_capacity(count);
+    let mut spares = Vec::with_capacity(count);
+    let mut threads = Vec::with_capacity(count);
+    let mut cpus = Vec::with_capacity(count);
+    for index in 0..count {
+        let (start_tx, start_rx) = bounded(1);
+        let (spare_tx, spare_rx) = unbounded();
+        let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
+        cpus.push(core.map(|c| c.id));
+        let setup = WorkerSetup {
+            index,
+            count,
+            core,
+            plan: plan.clone(),
+            snapshots: snap_tx.clone(),
+            spares: spare_rx,
+            ready: ready_tx.clone(),
+            start: start_rx,
+            stop: stop.clone(),
+        };
+        match worker::spawn(setup) {
+            Ok(t) => threads.push(t),
+            Err(source) => {
+                cancel(&starts, threads);
+                return Err(RunError::Spawn {
+                    worker: index,
+                    source,
+                });
+            }
+        }
+        starts.push(start_tx);
+        spares.push(spare_tx);
+    }
+    drop(snap_tx);
+    let mut pinned = Vec::with_capacity(count);
+    for _ in 0..count {
+        match ready_rx.recv_timeout(Duration::from_secs(10)) {
+            Ok(Ok(p)) => pinned.push(p),
+            Ok(Err(source)) => {
+                cancel(&starts, threads);
+                return Err(RunError::IoUringUnavailable { source });
+            }
+            Err(_) => {
+                cancel(&starts, threads);
+                return Err(RunError::Worker(
+                    "a worker did not start within 10 s".into(),
+                ));
+            }
+        }
+    }
+    // A common start a little ahead, so every worker is waiting when it comes.
+    let t0 = now_ns() + 2_000_000;
+    let started_at = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+        + 0.002;
+    for s in &starts {
+        let _ = s.send(Some(t0));
+    }
+    let progress = Arc::new(Mutex::new(Progress::default()));
+    let (done_tx, done_rx) = bounded(1);
+    let collector = {
+        let progress = progress.clone();
+        let stop = stop.clone();
+        let cpus: Vec<Option<usize>> = cpus
+            .iter()
+            .zip(&pinned)
+            .map(|(c, &p)| c.filter(|_| p))
+            .collect();
+        std::thread::Builder::new()
+            .name("horde-collector".into())
+            .spawn(move || {
+                let collected = collect(&plan, count, snap_rx, spares, progress);
+                for t in threads {
+                    let _ = t.join();
+                }
+                let mut result = build_result(&plan, collected, t0, started_at, &cpus);
+                result.stopped_early = match stop.level() {
+                    StopLevel::Run => None,
+                    StopLevel::Graceful => {
+                        Some("stopped on request; in-flight requests were allowed to finish".into())
+                    }
+                    StopLevel::Abort => {
+                        Some("aborted on request; in-flight requests were cancelled".into())
+                    }
+                };
+                let _ = done_tx.send(result);
+            })
+            .map_err(|source| RunError::Spawn {
+                worker: count,
+                source,
+            })?
+    };
+    Ok(RunHandle {
+        stop,
+        progress,
+        done: done_rx,
+        collector: Some(collector),
+        result: None,
+    })
+}
+
+fn cancel(starts: &[crossbeam_channel::Sender<Option<u64>>], threads: Vec<JoinHandle<()>>) {
+    for s in starts {
+        let _ = s.send(None);
+    }
+    for t in threads {
+        let _ = t.join();
+    }
+}
+
+/// A cloneable remote control for a run: stop it, read its progress. Needs no borrow of the
+/// handle, so another thread (a signal handler, a UI) can use it while one thread waits.
+#[derive(Clone)]
+pub struct RunControls {
+    stop: Arc<StopSignal>,
+    progress: Arc<Mutex<Progress>>,
+}
+
+impl RunControls {
+    /// Asks the workers to stop (graceful: finish in-flight requests; abort: cancel them).
+    pub fn stop(&self, level: StopLevel) {
+        self.stop.request(level);
+    }
+
+    /// The latest progress.
+    pub fn progress(&self) -> Progress {
+        self.progress.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+}
+
+impl RunHandle {
+    /// A remote control for this run.
+    pub fn controls(&self) -> RunControls {
+        RunControls {
+            stop: self.stop.clone(),
+            progress: self.progress.clone(),
+        }
+    }
+
+    /// Waits up to `timeout` for the run to finish; true when it has.
+    pub fn wait(&mut self, timeout: Duration) -> bool {
+        if self.result.is_some() {
+            return true;
+        }
+        match self.done.recv_timeout(timeout) {
+            Ok(r) => {
+                self.result = Some(r);
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The latest progress.
+    pub fn progress(&self) -> Progress {
+        self.progress.lock().map(|p| p.clone()).unwrap_or_default()
+    }
+
+    /// Asks the workers to stop (graceful: finish in-flight requests; abort: cancel them).
+    pub fn stop(&self, level: StopLevel) {
+        self.stop.request(level);
+    }
+
+    /// Waits for the end and returns the result.
+    pub fn join(mut self) -> Result<RunResult, RunError> {
+        while !self.wait(Duration::from_secs(3600)) {}
+        if let Some(c) = self.collector.take() {
+            let _ = c.join();
+        }
+        let result = self.result.take().expect("wait returned true");
+        Ok(result)
+    }
+}
+
+fn build_result(
+    plan: &CompiledPlan,
+    c: Collected,
+    t0: u64,
+    started_at: f64,
+    cpus: &[Option<usize>],
+) -> RunResult {
+    let Collected {
+        totals,
+        series,
+        generator_series,
+        reports,
+    } = c;
+    let end = now_ns();
+    let load_end = reports
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.load_end_ns)
+        .max()
+        .unwrap_or(t0);
+    let duration_s = load_end.saturating_sub(t0) as f64 / 1e9;
+    let errors: Vec<String> = reports
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    let requests: Vec<RequestResult> = plan
+        .keys
+        .iter()
+        .zip(&totals.keys)
+        .map(|(k, s)| RequestResult::from_stats(&k.scenario, &k.name, &k.method, s))
+        .collect();
+    let mut all = KeyStats::default();
+    totals.keys.iter().for_each(|k| all.merge(k));
+    let total = RequestResult::from_stats("", "", "", &all);
+    let generator = generator_result(plan, &totals);
+    let open_model = plan
+        .scenarios
+        .iter()
+        .any(|s| matches!(s.executor, ExecutorConfig::ConstantArrivalRate { .. }));
+    let max_vus = plan.scenarios.iter().map(|s| s.executor.max_vus()).sum();
+    let evidence = Evidence {
+        open_model,
+        generator: &generator,
+        total: &total,
+        generator_series: &generator_series,
+        series: &series,
+        lag_bound_us: plan.plan.options.lag_bound_us,
+        max_vus,
+    };
+    let (saturated, mut warnings) = verdict(&evidence);
+    warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
+    let workers = reports
+        .iter()
+        .zip(cpus)
+        .map(|(r, &cpu)| WorkerInfo {
+            ring_mode: r.as_ref().map_or("failed", |r| r.ring_mode).to_string(),
+            cpu,
+        })
+        .collect();
+    RunResult {
+        version: RESULT_VERSION,
+        plan: plan.plan.clone(),
+        started_at_unix_s: started_at,
+        duration_s,
+        elapsed_s: end.saturating_sub(t0) as f64 / 1e9,
+        stopped_early: None,
+        workers,
+        total,
+        requests,
+        generator: GeneratorResult {
+            saturated,
+            ..generator
+        },
+        series,
+        generator_series,
+        warnings,
+    }
+}
+
+fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
+    let g = &totals.generator;
+    GeneratorResult {
+        iterations: g.iterations,
+        dropped_iterations: g.dropped_iterations,
+        delayed: g.delayed,
+        sent_early: g.sent_early,
+        send_lag: g.send_lag.summary(),
+        send_lag_hist: g.send_lag.clone(),
+        connections_opened: g.connections_opened,
+        reconnects: g.reconnects,
+        interrupted: g.interrupted,
+        busy_ratio: if g.wall_ns > 0 {
+            g.busy_ns as f64 / g.wall_ns as f64
+        } else {
+            0.0
+        },
+        max_in_flight: g.max_in_flight,
+        saturated: false,
+        send_window_us: plan.plan.options.send_window_us,
+    }
+}

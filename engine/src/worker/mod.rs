@@ -1,0 +1,106 @@
+//! Workers: one OS thread per selected CPU, pinned before its ring is built, each running its own
+//! event loop over its share of every scenario. Everything inside a worker is single-threaded;
+//! the only things that cross threads are the start time, the stop signal, and one snapshot per
+//! second.
+
+pub mod event_loop;
+pub mod scenario;
+pub mod stop;
+
+use std::sync::Arc;
+use std::thread::JoinHandle;
+
+use crossbeam_channel::{Receiver, Sender};
+
+use self::event_loop::Worker;
+use self::scenario::ScenarioRun;
+pub use self::stop::{StopLevel, StopSignal};
+use crate::executor::{Schedule, Segment};
+use crate::metrics::{Frame, Snapshot};
+use crate::net::Ring;
+use crate::plan::CompiledPlan;
+use crate::vu::Vu;
+
+/// Submission queue size; the completion queue is four times larger.
+const RING_ENTRIES: u32 = 1024;
+
+/// What a worker thread needs.
+pub struct WorkerSetup {
+    /// Worker index.
+    pub index: usize,
+    /// Number of workers.
+    pub count: usize,
+    /// CPU to pin to, if any.
+    pub core: Option<core_affinity::CoreId>,
+    /// The plan.
+    pub plan: Arc<CompiledPlan>,
+    /// Snapshots to the collector.
+    pub snapshots: Sender<Snapshot>,
+    /// Reset frames back from the collector.
+    pub spares: Receiver<Box<Frame>>,
+    /// "Ring built" (or why not) to the starter.
+    pub ready: Sender<Result<bool, std::io::Error>>,
+    /// The common start time (None: the run was cancelled before it started).
+    pub start: Receiver<Option<u64>>,
+    /// Stop requests.
+    pub stop: Arc<StopSignal>,
+}
+
+/// Starts a worker thread.
+pub fn spawn(setup: WorkerSetup) -> std::io::Result<JoinHandle<()>> {
+    std::thread::Builder::new()
+        .name(format!("horde-worker-{}", setup.index))
+        .spawn(move || run(setup))
+}
+
+fn run(setup: WorkerSetup) {
+    // Pin first: with SINGLE_ISSUER the ring belongs to this thread, and its memory is best
+    // allocated on the CPU that will use it.
+    let pinned = setup.core.is_some_and(core_affinity::set_for_current);
+    // Timer slack would add up to 50 µs to every timed wake-up, i.e. to every late send.
+    // SAFETY: prctl with integer arguments only affects this thread.
+    unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
+    let ring = match Ring::new(RING_ENTRIES) {
+        Ok(ring) => {
+            let _ = setup.ready.send(Ok(pinned));
+            ring
+        }
+        Err(e) => {
+            let _ = setup.ready.send(Err(e));
+            return;
+        }
+    };
+    let Ok(Some(t0)) = setup.start.recv() else {
+        return;
+    };
+    let segment = Segment::new(setup.index as u64, setup.count as u64);
+    let plan = setup.plan;
+    let mut vus = Vec::new();
+    let mut scenarios = Vec::new();
+    for (index, scenario) in plan.scenarios.iter().enumerate() {
+        let start = t0 + scenario.start_ns;
+        let schedule = Schedule::new(&scenario.executor, segment, start);
+        let first = vus.len() as u32;
+        for slot in first..first + schedule.vus() as u32 {
+            vus.push(Vu::new(slot, index, plan.limits));
+        }
+        scenarios.push(ScenarioRun::new(
+            schedule,
+            scenario.journey.clone(),
+            first,
+            start,
+        ));
+    }
+    Worker::new(
+        setup.index,
+        plan,
+        ring,
+        vus,
+        scenarios,
+        setup.snapshots,
+        setup.spares,
+        setup.stop,
+        t0,
+    )
+    .run();
+}

@@ -1,0 +1,10 @@
+//! The engine's one integration-test binary: every integration test is a module of it, so the
+//! test servers in `support` are compiled once and the tests link the engine once.
+
+mod coordinated_omission;
+mod faults;
+mod framing;
+mod nginx;
+mod stop;
+mod support;
+mod support_selftest;

@@ -1,0 +1,56 @@
+//! Plan builders for the tests: the JSON a user's script would produce, for one request.
+
+use horde_engine::{CompiledPlan, Plan, RunResult};
+
+/// A one-request journey against `url` driven by `executor` (a JSON object), with extra
+/// `options` (a JSON object, may be `{}`).
+pub fn one_request(url: &str, executor: &str, options: &str) -> String {
+    format!(
+        r#"{{"version": 1,
+            "journeys": {{"j": {{"steps": [{{"request": {{"method": "GET", "url": "{url}"}}}}]}}}},
+            "scenarios": {{"s": {{"journey": "j", "executor": {executor}}}}},
+            "options": {options}}}"#
+    )
+}
+
+/// Open model: `rate`/s for `duration_s` over at most `vus` connections, queueing when saturated.
+pub fn open(url: &str, rate: f64, duration_s: f64, vus: u64, options: &str) -> String {
+    one_request(
+        url,
+        &format!(
+            r#"{{"type": "constant_arrival_rate", "rate": {rate}, "duration_s": {duration_s},
+                 "pre_allocated_vus": {vus}, "max_vus": {vus}, "when_saturated": "queue"}}"#
+        ),
+        options,
+    )
+}
+
+/// Closed model: `vus` connections back to back for `duration_s`.
+pub fn closed(url: &str, vus: u64, duration_s: f64, options: &str) -> String {
+    one_request(
+        url,
+        &format!(r#"{{"type": "constant_vus", "vus": {vus}, "duration_s": {duration_s}}}"#),
+        options,
+    )
+}
+
+/// Closed model: `vus` connections sharing exactly `iterations` requests.
+pub fn count(url: &str, vus: u64, iterations: u64, options: &str) -> String {
+    one_request(
+        url,
+        &format!(
+            r#"{{"type": "shared_iterations", "vus": {vus}, "iterations": {iterations}, "max_duration_s": 30}}"#
+        ),
+        options,
+    )
+}
+
+/// Parses, compiles and runs a plan; panics with the engine's message on a plan or run error.
+pub fn run(plan_json: &str) -> RunResult {
+    let plan = Plan::from_json(plan_json).unwrap_or_else(|e| panic!("{e}"));
+    let compiled = CompiledPlan::compile(plan).unwrap_or_else(|e| panic!("{e}"));
+    horde_engine::start(compiled)
+        .unwrap_or_else(|e| panic!("{e}"))
+        .join()
+        .unwrap()
+}

@@ -1,0 +1,241 @@
+"""``horde.attack``: one request template fired at a fixed rate (open model) or by a fixed set of
+connections sending back to back (closed model)."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from horde import _native
+from horde._units import seconds
+from horde.errors import PlanError
+from horde.result import Result
+from horde.running import Progress, run_plan
+
+__all__ = ["attack", "attack_plan"]
+
+_DEFAULT_DURATION_S = 10.0
+_COUNT_ONLY_MAX_DURATION_S = 600.0
+
+# Plan paths → the attack() argument a user wrote, so errors name what the user can change.
+_ARGUMENTS = {
+    ".executor.rate": "rate",
+    ".executor.duration_s": "duration",
+    ".executor.max_duration_s": "duration",
+    ".executor.iterations": "requests",
+    ".executor.max_iterations": "requests",
+    ".executor.vus": "connections",
+    ".executor.max_vus": "connections",
+    ".executor.pre_allocated_vus": "connections",
+    ".request.method": "method",
+    ".request.url": "url",
+    ".request.headers": "headers",
+    ".request.timeout_s": "timeout",
+    "options.http.connect_timeout_s": "connect_timeout",
+    "options.workers": "workers",
+}
+
+
+def attack(
+    url: str,
+    *,
+    rate: float | None = None,
+    duration: float | str | None = None,
+    requests: int | None = None,
+    connections: int = 64,
+    method: str = "GET",
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    body: str | bytes | None = None,
+    timeout: float | str = "60s",
+    connect_timeout: float | str = "10s",
+    workers: int | None = None,
+    progress: Progress | None = None,
+) -> Result:
+    """Sends one request over and over and measures the responses.
+
+    With ``rate``, requests start at that many per second whatever the server does (open model),
+    over at most ``connections`` connections; latency counts from when each request *should* have
+    been sent, so a stalling server shows up in the percentiles. Without ``rate``, ``connections``
+    connections send back to back (closed model, like wrk).
+
+    Args:
+        url: an ``http://`` URL.
+        rate: requests per second (open model).
+        duration: how long, seconds or a string like ``"30s"`` (default 10 s, or ``requests/rate``).
+        requests: stop after this many requests.
+        connections: most connections (open model: the in-flight bound).
+        method: HTTP method.
+        headers: header fields, as a mapping or ``(name, value)`` pairs.
+        body: request body (text is sent as UTF-8).
+        timeout: per-request timeout.
+        connect_timeout: TCP connect timeout.
+        workers: worker threads (default: one per CPU this process may use).
+        progress: called with a progress dict a few times a second.
+
+    Returns:
+        The run's :class:`~horde.Result`; after Ctrl-C, what was measured until then.
+
+    Raises:
+        TypeError: an argument has the wrong type.
+        PlanError: an argument has a wrong value (the message names it); nothing was sent.
+        RunError: the run could not start.
+
+    Example:
+        >>> import horde
+        >>> result = horde.attack("http://127.0.0.1:8080/", rate=100, duration="2s")  # doctest: +SKIP
+        >>> print(result.summary())  # doctest: +SKIP
+    """
+    plan = attack_plan(
+        url,
+        rate=rate,
+        duration=duration,
+        requests=requests,
+        connections=connections,
+        method=method,
+        headers=headers,
+        body=body,
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        workers=workers,
+    )
+    try:
+        _native.validate_plan(json.dumps(plan))
+    except PlanError as e:
+        raise _rename(e) from None
+    return run_plan(plan, progress)
+
+
+def attack_plan(
+    url: str,
+    *,
+    rate: float | None = None,
+    duration: float | str | None = None,
+    requests: int | None = None,
+    connections: int = 64,
+    method: str = "GET",
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
+    body: str | bytes | None = None,
+    timeout: float | str = "60s",
+    connect_timeout: float | str = "10s",
+    workers: int | None = None,
+) -> dict[str, Any]:
+    """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
+
+    Example:
+        >>> plan = attack_plan("http://127.0.0.1:8080/", rate=50, duration="2s")
+        >>> plan["scenarios"]["attack"]["executor"]["type"]
+        'constant_arrival_rate'
+    """
+    _expect(url, str, "url")
+    _expect(method, str, "method")
+    _expect_number(rate, "rate", optional=True)
+    _expect_int(requests, "requests", optional=True)
+    _expect_int(connections, "connections")
+    _expect_int(workers, "workers", optional=True)
+    duration_s = None if duration is None else seconds(duration, "duration")
+    timeout_s = seconds(timeout, "timeout")
+    request: dict[str, Any] = {
+        "method": method,
+        "url": url,
+        "headers": _headers(headers),
+        "body": _body(body),
+        "timeout_s": timeout_s,
+    }
+    executor: dict[str, Any]
+    if rate is not None:
+        if duration_s is None:
+            by_count = requests / rate if requests and rate > 0 else None
+            duration_s = by_count if by_count and math.isfinite(by_count) else _DEFAULT_DURATION_S
+        executor = {
+            "type": "constant_arrival_rate",
+            "rate": rate,
+            "duration_s": duration_s,
+            "pre_allocated_vus": connections,
+            "max_vus": connections,
+            "max_iterations": requests,
+            "when_saturated": "queue",
+        }
+    elif requests is not None:
+        executor = {
+            "type": "shared_iterations",
+            "vus": connections,
+            "iterations": requests,
+            "max_duration_s": duration_s if duration_s is not None else _COUNT_ONLY_MAX_DURATION_S,
+        }
+    else:
+        executor = {
+            "type": "constant_vus",
+            "vus": connections,
+            "duration_s": duration_s if duration_s is not None else _DEFAULT_DURATION_S,
+        }
+    return {
+        "version": _native.PLAN_VERSION,
+        "name": "attack",
+        "journeys": {"attack": {"steps": [{"request": request}]}},
+        "scenarios": {"attack": {"journey": "attack", "executor": executor}},
+        "options": {
+            "workers": workers,
+            "http": {"timeout_s": timeout_s, "connect_timeout_s": seconds(connect_timeout, "connect_timeout")},
+            # In-flight requests at the end may finish; they are bounded by the timeout anyway.
+            "graceful_stop_s": timeout_s + 1.0,
+        },
+    }
+
+
+def _rename(error: PlanError) -> PlanError:
+    """Rewrites plan paths to the attack() argument names the user wrote."""
+    issues = []
+    for path, message in error.issues:
+        name = next((arg for suffix, arg in _ARGUMENTS.items() if path.endswith(suffix)), path)
+        issues.append((name, message))
+    text = "; ".join(f"{n}: {m}" for n, m in issues) or str(error)
+    return PlanError(f"invalid attack: {text}", issues)
+
+
+def _headers(headers: Mapping[str, str] | Sequence[tuple[str, str]] | None) -> list[list[str]]:
+    if headers is None:
+        return []
+    items = headers.items() if isinstance(headers, Mapping) else headers
+    out = []
+    for item in items:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise TypeError(f"headers must be a mapping or (name, value) pairs, got item {item!r}")
+        name, value = item
+        if not isinstance(name, str) or not isinstance(value, str):
+            raise TypeError(f"headers: name and value must be strings, got {name!r}: {value!r}")
+        out.append([name, value])
+    return out
+
+
+def _body(body: str | bytes | None) -> dict[str, str] | None:
+    if body is None:
+        return None
+    if isinstance(body, str):
+        return {"text": body}
+    if isinstance(body, (bytes, bytearray, memoryview)):
+        return {"base64": base64.b64encode(bytes(body)).decode("ascii")}
+    raise TypeError(f"body must be str or bytes, got {type(body).__name__}")
+
+
+def _expect(value: object, kind: type, name: str) -> None:
+    if not isinstance(value, kind):
+        raise TypeError(f"{name} must be {kind.__name__}, got {value!r} ({type(value).__name__})")
+
+
+def _expect_number(value: object, name: str, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+
+
+def _expect_int(value: object, name: str, optional: bool = False) -> None:
+    if value is None and optional:
+        return
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 1:
+        raise PlanError(f"invalid attack: {name}: must be ≥ 1, got {value}", [(name, f"must be ≥ 1, got {value}")])

@@ -1,0 +1,50 @@
+"""The ``horde`` command line.
+
+Exit codes: 0 success, 1 a run or script error, 2 a usage error (bad flag or value),
+99 thresholds failed (as k6).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from horde import __version__
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+EXIT_THRESHOLDS = 99
+
+
+class UsageError(Exception):
+    """A bad flag or value: one line on stderr, exit code 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        """Prints ``prog: error: message`` on one line and exits with status 2."""
+        sys.stderr.write(f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+        raise SystemExit(EXIT_USAGE)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Runs the CLI; returns the exit code."""
+    from horde.cli import attack
+
+    parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
+    parser.add_argument("--version", action="version", version=f"horde {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    attack.register(commands)
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return EXIT_USAGE
+    try:
+        return int(args.handler(args))
+    except UsageError as e:
+        sys.stderr.write(f"horde {args.command}: error: {e}\n")
+        return EXIT_USAGE

@@ -1,0 +1,7 @@
+"""``python -m horde.cli``."""
+
+import sys
+
+from horde.cli import main
+
+sys.exit(main())

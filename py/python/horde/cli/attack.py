@@ -1,0 +1,111 @@
+"""``horde attack URL``: one request, at a fixed rate or from N connections back to back."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from typing import Any
+
+from horde.attack import attack as run_attack
+from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
+from horde.errors import PlanError, RunError
+
+HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
+
+
+def register(commands: Any) -> None:
+    """Adds the ``attack`` subcommand."""
+    p = commands.add_parser("attack", help=HELP, description=HELP)
+    p.add_argument("url", help="http:// URL to load")
+    p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
+    p.add_argument("--duration", "-d", help="how long, e.g. 30s or 1m30s (default 10s)")
+    p.add_argument("-n", "--requests", type=int, help="stop after this many requests")
+    p.add_argument(
+        "-c", "--connections", type=int, default=64,
+        help="connections: the in-flight bound with --rate, the concurrency without (default 64)",
+    )
+    p.add_argument("-X", "--method", default="GET", help="HTTP method (default GET)")
+    p.add_argument("-H", "--header", action="append", default=[], metavar="'K: V'", help="add a header (repeatable)")
+    p.add_argument("--body", help="request body, or @file to read it from a file")
+    p.add_argument("--timeout", default="60s", help="per-request timeout (default 60s)")
+    p.add_argument("--connect-timeout", default="10s", help="TCP connect timeout (default 10s)")
+    p.add_argument("--workers", type=int, help="worker threads (default: one per usable CPU)")
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs the attack and prints the summary."""
+    headers = [_header(h) for h in args.header]
+    body = _body(args.body)
+    progress = None if args.quiet or not sys.stderr.isatty() else _Progress()
+    try:
+        result = run_attack(
+            args.url,
+            rate=args.rate,
+            duration=args.duration,
+            requests=args.requests,
+            connections=args.connections,
+            method=args.method,
+            headers=headers,
+            body=body,
+            timeout=args.timeout,
+            connect_timeout=args.connect_timeout,
+            workers=args.workers,
+            progress=progress,
+        )
+    except (PlanError, TypeError, ValueError) as e:
+        raise UsageError(str(e).removeprefix("invalid attack: ")) from None
+    except RunError as e:
+        sys.stderr.write(f"horde attack: {e}\n")
+        return EXIT_ERROR
+    finally:
+        if progress is not None:
+            progress.clear()
+    print(result.summary())
+    if args.json:
+        result.save(args.json)
+    return EXIT_OK
+
+
+def _header(raw: str) -> tuple[str, str]:
+    name, sep, value = raw.partition(":")
+    if not sep or not name.strip():
+        raise UsageError(f"header must look like 'Name: value', got {raw!r}")
+    return name.strip(), value.strip()
+
+
+def _body(raw: str | None) -> str | bytes | None:
+    if raw is None or not raw.startswith("@"):
+        return raw
+    path = raw[1:]
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError as e:
+        raise UsageError(f"cannot read body file {path!r}: {e.strerror}") from None
+
+
+class _Progress:
+    """One status line on a terminal, refreshed in place."""
+
+    def __init__(self) -> None:
+        self._last = 0.0
+
+    def __call__(self, p: dict[str, Any]) -> None:
+        now = time.monotonic()
+        if now - self._last < 0.5:
+            return
+        self._last = now
+        line = (
+            f"  {p['elapsed_s']:5.0f}s  {p['requests']:>10} requests  {p['last_second_requests']:>8}/s"
+            f"  p95 {p['last_second_p95_us'] / 1000:8.2f}ms  {p['failed']} failed"
+        )
+        sys.stderr.write("\r" + line)
+        sys.stderr.flush()
+
+    def clear(self) -> None:
+        sys.stderr.write("\r\033[K")
+        sys.stderr.flush()

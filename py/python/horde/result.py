@@ -1,0 +1,263 @@
+"""``Result``: what a run measured, read from the engine's result document.
+
+The document is plain JSON (``save``/``load`` round-trip it unchanged). Latencies are exposed in
+milliseconds with the unit in the name; full-resolution histograms are available through
+:meth:`Result.histogram`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from os import PathLike
+from typing import Any
+
+from horde import _native
+
+__all__ = ["Latency", "RequestStats", "Result", "load"]
+
+_METRICS = {
+    "http_req_duration": "response_time_hist",
+    "response_time": "response_time_hist",
+    "http_req_service_time": "service_time_hist",
+    "service_time": "service_time_hist",
+}
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Summary of a latency distribution, in milliseconds."""
+
+    count: int
+    min_ms: float
+    mean_ms: float
+    p50_ms: float
+    p90_ms: float
+    p95_ms: float
+    p99_ms: float
+    p999_ms: float
+    max_ms: float
+
+    @staticmethod
+    def _from(summary: dict[str, Any]) -> Latency:
+        def ms(key: str) -> float:
+            return float(summary[key]) / 1000.0
+
+        return Latency(
+            count=int(summary["count"]),
+            min_ms=ms("min_us"),
+            mean_ms=ms("mean_us"),
+            p50_ms=ms("p50_us"),
+            p90_ms=ms("p90_us"),
+            p95_ms=ms("p95_us"),
+            p99_ms=ms("p99_us"),
+            p999_ms=ms("p999_us"),
+            max_ms=ms("max_us"),
+        )
+
+
+@dataclass(frozen=True)
+class RequestStats:
+    """Totals for one request name (or all of them)."""
+
+    scenario: str
+    name: str
+    method: str
+    requests: int
+    failed: int
+    responses: int
+    bytes_sent: int
+    bytes_received: int
+    status: dict[str, int]
+    errors: dict[str, int]
+    error_details: dict[str, str]
+    response_time: Latency
+    service_time: Latency
+
+    @staticmethod
+    def _from(raw: dict[str, Any]) -> RequestStats:
+        return RequestStats(
+            scenario=raw["scenario"],
+            name=raw["name"],
+            method=raw["method"],
+            requests=raw["requests"],
+            failed=raw["failed"],
+            responses=raw["responses"],
+            bytes_sent=raw["bytes_sent"],
+            bytes_received=raw["bytes_received"],
+            status=dict(raw["status"]),
+            errors=dict(raw["errors"]),
+            error_details=dict(raw["error_details"]),
+            response_time=Latency._from(raw["response_time"]),
+            service_time=Latency._from(raw["service_time"]),
+        )
+
+
+class Result:
+    """What a run measured.
+
+    Example:
+        >>> r = horde.attack("http://127.0.0.1:8080/", rate=100, duration=1)  # doctest: +SKIP
+        >>> r.requests, r.rate, r.response_time.p99_ms  # doctest: +SKIP
+        (100, 100.0, 0.41)
+    """
+
+    def __init__(self, data: dict[str, Any]) -> None:
+        self._data = data
+        self._total = RequestStats._from(data["total"])
+
+    # -- totals -------------------------------------------------------------------------
+    @property
+    def requests(self) -> int:
+        """Requests finished: responses plus failures."""
+        return self._total.requests
+
+    @property
+    def failed(self) -> int:
+        """Failed requests: errors plus unexpected statuses."""
+        return self._total.failed
+
+    @property
+    def duration_s(self) -> float:
+        """Length of the load phase, seconds."""
+        return float(self._data["duration_s"])
+
+    @property
+    def elapsed_s(self) -> float:
+        """From start until the last response, seconds."""
+        return float(self._data["elapsed_s"])
+
+    @property
+    def rate(self) -> float:
+        """Achieved request rate over the load phase, per second."""
+        return self.requests / self.duration_s if self.duration_s > 0 else 0.0
+
+    @property
+    def status(self) -> dict[str, int]:
+        """Responses by status code."""
+        return self._total.status
+
+    @property
+    def errors(self) -> dict[str, int]:
+        """Failures by error class (``connect_refused``, ``request_timeout``, ...)."""
+        return self._total.errors
+
+    @property
+    def response_time(self) -> Latency:
+        """Response time: from when each request should have been sent (coordinated-omission-correct)."""
+        return self._total.response_time
+
+    @property
+    def service_time(self) -> Latency:
+        """Service time: from when each request was actually sent."""
+        return self._total.service_time
+
+    @property
+    def send_lag(self) -> Latency:
+        """How late requests left against their schedule (0 when sent early)."""
+        return Latency._from(self._data["generator"]["send_lag"])
+
+    @property
+    def total(self) -> RequestStats:
+        """All requests together."""
+        return self._total
+
+    @property
+    def by_request(self) -> list[RequestStats]:
+        """Totals per scenario and request name."""
+        return [RequestStats._from(r) for r in self._data["requests"]]
+
+    @property
+    def generator(self) -> dict[str, Any]:
+        """The load generator's own health (lag, connections, CPU, saturation)."""
+        return {k: v for k, v in self._data["generator"].items() if not k.endswith("_hist")}
+
+    @property
+    def saturated(self) -> bool:
+        """True when horde could not keep up: the numbers then describe horde, not the target."""
+        return bool(self._data["generator"]["saturated"])
+
+    @property
+    def warnings(self) -> list[str]:
+        """Honesty warnings, most important first."""
+        return list(self._data["warnings"])
+
+    @property
+    def stopped_early(self) -> str | None:
+        """Why the run ended before its plan did (e.g. Ctrl-C), if it did."""
+        return self._data.get("stopped_early")
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        """The plan that produced this result."""
+        return self._data["plan"]
+
+    @property
+    def series(self) -> list[dict[str, Any]]:
+        """One row per second per request key (see ``requests`` for the key index)."""
+        return self._data["series"]
+
+    @property
+    def generator_series(self) -> list[dict[str, Any]]:
+        """One row per second for the generator."""
+        return self._data["generator_series"]
+
+    def histogram(self, metric: str = "http_req_duration", name: str | None = None) -> _native.Histogram:
+        """The full-resolution histogram (µs) of ``metric`` for all requests or one name.
+
+        Args:
+            metric: ``"http_req_duration"`` (response time), ``"http_req_service_time"``, or
+                ``"send_lag"``.
+            name: a request name tag; ``None`` for all requests.
+
+        Example:
+            >>> h = result.histogram("http_req_duration")  # doctest: +SKIP
+            >>> h.percentile(99.9), h.to_base64()[:8]  # doctest: +SKIP
+        """
+        if metric == "send_lag":
+            return _native.Histogram.from_base64(self._data["generator"]["send_lag_hist"])
+        field = _METRICS.get(metric)
+        if field is None:
+            known = ", ".join(sorted({*_METRICS, "send_lag"}))
+            raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
+        if name is None:
+            return _native.Histogram.from_base64(self._data["total"][field])
+        merged = _native.Histogram()
+        matches = [r for r in self._data["requests"] if r["name"] == name]
+        if not matches:
+            names = sorted({r["name"] for r in self._data["requests"]})
+            raise ValueError(f"no request named {name!r}; names are {names}")
+        for r in matches:
+            merged.merge(_native.Histogram.from_base64(r[field]))
+        return merged
+
+    def summary(self) -> str:
+        """The end-of-test summary, as the CLI prints it."""
+        from horde.summary import render
+
+        return render(self)
+
+    def to_dict(self) -> dict[str, Any]:
+        """The raw result document (JSON-compatible)."""
+        return self._data
+
+    def save(self, path: str | PathLike[str]) -> None:
+        """Writes the result as JSON; :func:`horde.load` reads it back unchanged."""
+        with open(path, "w", encoding="utf-8") as f:
+            json.dump(self._data, f)
+
+    def __repr__(self) -> str:
+        rt = self.response_time
+        return (
+            f"<horde.Result {self.requests} requests, {self.rate:.1f}/s, {self.failed} failed, "
+            f"p99 {rt.p99_ms:.2f} ms{', SATURATED' if self.saturated else ''}>"
+        )
+
+
+def load(path: str | PathLike[str]) -> Result:
+    """Reads a result written by :meth:`Result.save` (or ``horde attack --json``)."""
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    if not isinstance(data, dict) or "total" not in data or "version" not in data:
+        raise ValueError(f"{path} is not a horde result file")
+    return Result(data)

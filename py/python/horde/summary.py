@@ -1,0 +1,126 @@
+"""The end-of-test summary text (what the CLI prints and ``Result.summary()`` returns)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from horde.result import Latency, Result
+
+_COLUMNS = ("avg", "min", "med", "max", "p90", "p95", "p99", "p99.9")
+
+
+def render(result: Result) -> str:
+    """Formats ``result`` for a terminal."""
+    lines = [_headline(result), ""]
+    total = result.total
+    failed_pct = 100.0 * total.failed / total.requests if total.requests else 0.0
+    lines.append(
+        _row("requests", f"{total.requests}   {result.rate:.1f}/s achieved{_target(result)}"
+             f"   {total.failed} failed ({failed_pct:.2f}%)")
+    )
+    status = ", ".join(f"{code}: {n}" for code, n in sorted(total.status.items())) or "none"
+    lines.append(_row("status codes", status))
+    if total.errors:
+        ranked = sorted(total.errors.items(), key=lambda kv: -kv[1])
+        for i, (cls, n) in enumerate(ranked):
+            detail = total.error_details.get(cls, "")
+            lines.append(_row("errors" if i == 0 else "", f"{cls}: {n}  ({detail})"))
+    else:
+        lines.append(_row("errors", "none"))
+    lines.append(_row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received"))
+    lines.append("")
+    lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
+    lines.append(_latency_row("response time", result.response_time))
+    lines.append(_latency_row("service time", result.service_time))
+    if _open_model(result):
+        lines.append(_latency_row("send lag", result.send_lag))
+    lines.append("")
+    lines.append(_row("generator", _generator(result)))
+    lines.append(_row("", _reading(result)))
+    if result.stopped_early:
+        lines.append("")
+        lines.append(f"  stopped early: {result.stopped_early}")
+    for w in result.warnings:
+        lines.append("")
+        lines.append(f"  ! {w}")
+    return "\n".join(lines)
+
+
+def _headline(result: Result) -> str:
+    plan = result.plan
+    parts = []
+    for name, scenario in plan["scenarios"].items():
+        ex = scenario["executor"]
+        kind = ex["type"]
+        if kind == "constant_arrival_rate":
+            rate = ex["rate"] / ex.get("time_unit_s", 1.0)
+            desc = f"open model, {rate:g} req/s for {ex['duration_s']:g}s over ≤{ex['max_vus']} connections"
+        elif kind == "constant_vus":
+            desc = f"closed model, {ex['vus']} connections for {ex['duration_s']:g}s"
+        elif kind == "shared_iterations":
+            desc = f"closed model, {ex['vus']} connections sharing {ex['iterations']} requests"
+        else:
+            desc = kind
+        journey = plan["journeys"][scenario["journey"]]
+        first = journey["steps"][0].get("request", {})
+        target = f"{first.get('method', '')} {first.get('url', '')}".strip()
+        parts.append(f"{name}: {target} — {desc}")
+    workers = len(result.to_dict()["workers"])
+    return f"horde — {'; '.join(parts)} — {workers} worker{'s' if workers != 1 else ''}"
+
+
+def _target(result: Result) -> str:
+    rates = [
+        s["executor"]["rate"] / s["executor"].get("time_unit_s", 1.0)
+        for s in result.plan["scenarios"].values()
+        if s["executor"]["type"] == "constant_arrival_rate"
+    ]
+    return f" (target {sum(rates):g}/s)" if rates else ""
+
+
+def _open_model(result: Result) -> bool:
+    return any(s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values())
+
+
+def _generator(result: Result) -> str:
+    g: dict[str, Any] = result.generator
+    rings = sorted({w["ring_mode"] for w in result.to_dict()["workers"]})
+    return (
+        f"{g['connections_opened']} connections opened, CPU {100 * g['busy_ratio']:.1f}% of "
+        f"{len(result.to_dict()['workers'])} worker(s), io_uring {'/'.join(rings)}"
+    )
+
+
+def _reading(result: Result) -> str:
+    if _open_model(result):
+        return "response time counts from each request's intended send time (coordinated omission corrected)"
+    return "closed model: response time = service time; a stalled server shows as lost throughput, not latency"
+
+
+def _row(label: str, value: str) -> str:
+    if not label:
+        return f"  {'':<16}  {value}"
+    return f"  {label + ' ':.<16}  {value}"
+
+
+def _latency_row(label: str, lat: Latency) -> str:
+    values = (lat.mean_ms, lat.min_ms, lat.p50_ms, lat.max_ms, lat.p90_ms, lat.p95_ms, lat.p99_ms, lat.p999_ms)
+    return f"  {label:<16}" + "".join(f"{_ms(v):>10}" for v in values)
+
+
+def _ms(value: float) -> str:
+    if value >= 1000:
+        return f"{value / 1000:.2f}s"
+    if value >= 1:
+        return f"{value:.2f}ms"
+    return f"{value * 1000:.0f}µs"
+
+
+def _bytes(n: int) -> str:
+    size = float(n)
+    for unit in ("B", "kB", "MB", "GB"):
+        if size < 1000 or unit == "GB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1000
+    return f"{n} B"
