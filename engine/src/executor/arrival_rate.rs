@@ -43,7 +43,7 @@ impl ArrivalRate {
             end_ns: start_ns.saturating_add(duration_ns),
             max_arrivals,
             local: 0,
-            vus: segment.share(max_vus).max(1),
+            vus: segment.share(max_vus),
             policy,
         }
     }

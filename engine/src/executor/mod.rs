@@ -22,8 +22,12 @@ pub enum Schedule {
 }
 
 impl Schedule {
-    /// Builds this worker's share of an executor starting at `start_ns`.
+    /// Builds this worker's share of an executor starting at `start_ns`. A scenario with fewer
+    /// VUs than workers runs on the first workers only (each with at least one VU).
     pub fn new(config: &ExecutorConfig, segment: Segment, start_ns: u64) -> Schedule {
+        let Some(segment) = segment.among(config.max_vus()) else {
+            return Schedule::Closed(ClosedLoop::idle(start_ns));
+        };
         match *config {
             ExecutorConfig::ConstantVus { vus, duration_s } => {
                 Schedule::Closed(ClosedLoop::constant(segment, vus, start_ns, ns(duration_s)))

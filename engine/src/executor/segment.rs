@@ -29,6 +29,26 @@ impl Segment {
         (total * (i + 1) / n - total * i / n) as u64
     }
 
+    /// This part's share of `total`, in proportion to its share of `weight` (e.g. iterations in
+    /// proportion to VUs, so that every VU has about the same number to run). Shares sum to
+    /// `total`.
+    pub fn share_weighted(&self, total: u64, weight: u64) -> u64 {
+        if weight == 0 {
+            return self.share(total);
+        }
+        let (t, w) = (u128::from(total), u128::from(weight));
+        let (i, n) = (u128::from(self.index), u128::from(self.count));
+        let upto = |k: u128| t * (w * k / n) / w;
+        (upto(i + 1) - upto(i)) as u64
+    }
+
+    /// The parts that take part in something of `units` indivisible units (VUs): at most one per
+    /// unit. `None` when this part has none.
+    pub fn among(&self, units: u64) -> Option<Segment> {
+        let parts = self.count.min(units.max(1));
+        (self.index < parts).then(|| Segment::new(self.index, parts))
+    }
+
     /// The global index of this part's `local`-th arrival.
     pub fn arrival(&self, local: u64) -> u64 {
         local * self.count + self.index
@@ -48,6 +68,27 @@ mod tests {
             let max = (0..count).map(|i| Segment::new(i, count).share(total)).max().unwrap();
             let min = (0..count).map(|i| Segment::new(i, count).share(total)).min().unwrap();
             prop_assert!(max - min <= 1);
+        }
+
+        #[test]
+        fn weighted_shares_sum_to_the_whole(total in 0u64..100_000, weight in 1u64..1000, count in 1u64..16) {
+            let sum: u64 = (0..count).map(|i| Segment::new(i, count).share_weighted(total, weight)).sum();
+            prop_assert_eq!(sum, total);
+            for i in 0..count {
+                let seg = Segment::new(i, count);
+                if seg.share(weight) == 0 {
+                    prop_assert_eq!(seg.share_weighted(total, weight), 0);
+                }
+            }
+        }
+
+        #[test]
+        fn among_gives_every_part_a_unit(units in 1u64..10, count in 1u64..10) {
+            let parts: Vec<Segment> = (0..count).filter_map(|i| Segment::new(i, count).among(units)).collect();
+            prop_assert_eq!(parts.len() as u64, units.min(count));
+            for p in parts {
+                prop_assert!(p.share(units) >= 1);
+            }
         }
 
         #[test]

@@ -28,7 +28,6 @@ fn open_model_reports_the_stall_in_response_time() {
     assert!(rt.p90_us >= 400_000, "response-time p90 {} µs", rt.p90_us);
     assert!(rt.p99_us >= 850_000, "response-time p99 {} µs", rt.p99_us);
     assert!(st.p50_us < 5_000, "service-time p50 {} µs", st.p50_us);
-    assert!(!r.generator.saturated, "{:?}", r.warnings);
 }
 
 #[test]

@@ -75,3 +75,15 @@ fn workers_option_is_honoured() {
     assert_eq!(r.workers.len(), 1);
     assert_eq!(r.total.requests, 100);
 }
+
+#[test]
+fn fewer_vus_than_workers_still_run_everything() {
+    let nginx = Nginx::start();
+    let started = std::time::Instant::now();
+    let r = plans::run(&plans::count(&nginx.url("/"), 1, 5, r#"{"workers": 2}"#));
+    assert_eq!(r.total.requests, 5);
+    assert!(started.elapsed() < std::time::Duration::from_secs(5));
+    let r = plans::run(&plans::open(&nginx.url("/"), 100.0, 0.5, 1, r#"{"workers": 2}"#));
+    assert_eq!(r.total.requests, 50);
+    assert_eq!(r.generator.connections_opened, 1, "one VU in all, so one connection");
+}

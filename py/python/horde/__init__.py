@@ -16,8 +16,8 @@ from horde.errors import HordeError, PlanError, RunError
 from horde.result import Latency, RequestStats, Result, load
 
 __all__ = [
-    "HordeError",
     "Histogram",
+    "HordeError",
     "Latency",
     "PlanError",
     "RequestStats",

@@ -1,11 +1,15 @@
-"""``horde.attack``: one request template fired at a fixed rate (open model) or by a fixed set of
-connections sending back to back (closed model)."""
+"""``horde.attack``: one request, at a fixed rate or back to back.
+
+With a rate it is an open model (requests start on schedule whatever the server does); without,
+a closed model (a fixed set of connections sending back to back, like wrk).
+"""
 
 from __future__ import annotations
 
 import base64
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -52,6 +56,7 @@ def attack(
     timeout: float | str = "60s",
     connect_timeout: float | str = "10s",
     workers: int | None = None,
+    send_window: float | str = "1ms",
     progress: Progress | None = None,
 ) -> Result:
     """Sends one request over and over and measures the responses.
@@ -73,6 +78,9 @@ def attack(
         timeout: per-request timeout.
         connect_timeout: TCP connect timeout.
         workers: worker threads (default: one per CPU this process may use).
+        send_window: how early a request may leave so that sends due close together share one
+            wake-up (default 1 ms; 0 sends each exactly on time, at a much higher CPU cost).
+            Early requests are timed from when they actually left.
         progress: called with a progress dict a few times a second.
 
     Returns:
@@ -85,7 +93,7 @@ def attack(
 
     Example:
         >>> import horde
-        >>> result = horde.attack("http://127.0.0.1:8080/", rate=100, duration="2s")  # doctest: +SKIP
+        >>> result = horde.attack("http://127.0.0.1:8080/", rate=100, duration=2)  # doctest: +SKIP
         >>> print(result.summary())  # doctest: +SKIP
     """
     plan = attack_plan(
@@ -100,6 +108,7 @@ def attack(
         timeout=timeout,
         connect_timeout=connect_timeout,
         workers=workers,
+        send_window=send_window,
     )
     try:
         _native.validate_plan(json.dumps(plan))
@@ -121,6 +130,7 @@ def attack_plan(
     timeout: float | str = "60s",
     connect_timeout: float | str = "10s",
     workers: int | None = None,
+    send_window: float | str = "1ms",
 ) -> dict[str, Any]:
     """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
 
@@ -178,19 +188,25 @@ def attack_plan(
         "scenarios": {"attack": {"journey": "attack", "executor": executor}},
         "options": {
             "workers": workers,
-            "http": {"timeout_s": timeout_s, "connect_timeout_s": seconds(connect_timeout, "connect_timeout")},
+            "http": {
+                "timeout_s": timeout_s,
+                "connect_timeout_s": seconds(connect_timeout, "connect_timeout"),
+            },
             # In-flight requests at the end may finish; they are bounded by the timeout anyway.
             "graceful_stop_s": timeout_s + 1.0,
+            "send_window_us": round(seconds(send_window, "send_window") * 1e6),
         },
     }
 
 
 def _rename(error: PlanError) -> PlanError:
     """Rewrites plan paths to the attack() argument names the user wrote."""
-    issues = []
+    issues: list[tuple[str, str]] = []
     for path, message in error.issues:
-        name = next((arg for suffix, arg in _ARGUMENTS.items() if path.endswith(suffix)), path)
-        issues.append((name, message))
+        bare = re.sub(r"\[\d+\]$", "", path)
+        name = next((arg for suffix, arg in _ARGUMENTS.items() if bare.endswith(suffix)), path)
+        if (name, message) not in issues:
+            issues.append((name, message))
     text = "; ".join(f"{n}: {m}" for n, m in issues) or str(error)
     return PlanError(f"invalid attack: {text}", issues)
 
@@ -198,7 +214,12 @@ def _rename(error: PlanError) -> PlanError:
 def _headers(headers: Mapping[str, str] | Sequence[tuple[str, str]] | None) -> list[list[str]]:
     if headers is None:
         return []
-    items = headers.items() if isinstance(headers, Mapping) else headers
+    if isinstance(headers, Mapping):
+        items: Any = headers.items()
+    elif isinstance(headers, Sequence) and not isinstance(headers, (str, bytes)):
+        items = headers
+    else:
+        raise TypeError(f"headers must be a mapping or (name, value) pairs, got {headers!r}")
     out = []
     for item in items:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
@@ -237,5 +258,8 @@ def _expect_int(value: object, name: str, optional: bool = False) -> None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise PlanError(f"invalid attack: {name}: must be ≥ 1, got {value}", [(name, f"must be ≥ 1, got {value}")])
+    if value < 0:  # zero goes on to the engine, which reports it with every other problem
+        raise PlanError(
+            f"invalid attack: {name}: must be ≥ 1, got {value}",
+            [(name, f"must be ≥ 1, got {value}")],
+        )

@@ -22,7 +22,7 @@ class PlanError(HordeError, ValueError):
             would be right.
 
     Example:
-        >>> err = PlanError("invalid plan: rate: must be > 0, got -5", [("rate", "must be > 0, got -5")])
+        >>> err = PlanError("invalid: rate: must be > 0, got -5", [("rate", "must be > 0, got -5")])
         >>> err.issues
         [('rate', 'must be > 0, got -5')]
     """

@@ -144,7 +144,7 @@ class Result:
 
     @property
     def response_time(self) -> Latency:
-        """Response time: from when each request should have been sent (coordinated-omission-correct)."""
+        """Response time, from when each request should have been sent (no coordinated omission)."""
         return self._total.response_time
 
     @property
@@ -202,7 +202,9 @@ class Result:
         """One row per second for the generator."""
         return self._data["generator_series"]
 
-    def histogram(self, metric: str = "http_req_duration", name: str | None = None) -> _native.Histogram:
+    def histogram(
+        self, metric: str = "http_req_duration", name: str | None = None
+    ) -> _native.Histogram:
         """The full-resolution histogram (µs) of ``metric`` for all requests or one name.
 
         Args:

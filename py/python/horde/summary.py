@@ -16,8 +16,11 @@ def render(result: Result) -> str:
     total = result.total
     failed_pct = 100.0 * total.failed / total.requests if total.requests else 0.0
     lines.append(
-        _row("requests", f"{total.requests}   {result.rate:.1f}/s achieved{_target(result)}"
-             f"   {total.failed} failed ({failed_pct:.2f}%)")
+        _row(
+            "requests",
+            f"{total.requests}   {result.rate:.1f}/s achieved{_target(result)}"
+            f"   {total.failed} failed ({failed_pct:.2f}%)",
+        )
     )
     status = ", ".join(f"{code}: {n}" for code, n in sorted(total.status.items())) or "none"
     lines.append(_row("status codes", status))
@@ -28,7 +31,9 @@ def render(result: Result) -> str:
             lines.append(_row("errors" if i == 0 else "", f"{cls}: {n}  ({detail})"))
     else:
         lines.append(_row("errors", "none"))
-    lines.append(_row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received"))
+    lines.append(
+        _row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received")
+    )
     lines.append("")
     lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
     lines.append(_latency_row("response time", result.response_time))
@@ -55,7 +60,10 @@ def _headline(result: Result) -> str:
         kind = ex["type"]
         if kind == "constant_arrival_rate":
             rate = ex["rate"] / ex.get("time_unit_s", 1.0)
-            desc = f"open model, {rate:g} req/s for {ex['duration_s']:g}s over ≤{ex['max_vus']} connections"
+            desc = (
+                f"open model, {rate:g} req/s for {ex['duration_s']:g}s"
+                f" over ≤{ex['max_vus']} connections"
+            )
         elif kind == "constant_vus":
             desc = f"closed model, {ex['vus']} connections for {ex['duration_s']:g}s"
         elif kind == "shared_iterations":
@@ -80,7 +88,9 @@ def _target(result: Result) -> str:
 
 
 def _open_model(result: Result) -> bool:
-    return any(s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values())
+    return any(
+        s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values()
+    )
 
 
 def _generator(result: Result) -> str:
@@ -94,8 +104,14 @@ def _generator(result: Result) -> str:
 
 def _reading(result: Result) -> str:
     if _open_model(result):
-        return "response time counts from each request's intended send time (coordinated omission corrected)"
-    return "closed model: response time = service time; a stalled server shows as lost throughput, not latency"
+        return (
+            "response time counts from each request's intended send time"
+            " (coordinated omission corrected)"
+        )
+    return (
+        "closed model: response time = service time;"
+        " a stalled server shows as lost throughput, not as latency"
+    )
 
 
 def _row(label: str, value: str) -> str:
@@ -105,7 +121,16 @@ def _row(label: str, value: str) -> str:
 
 
 def _latency_row(label: str, lat: Latency) -> str:
-    values = (lat.mean_ms, lat.min_ms, lat.p50_ms, lat.max_ms, lat.p90_ms, lat.p95_ms, lat.p99_ms, lat.p999_ms)
+    values = (
+        lat.mean_ms,
+        lat.min_ms,
+        lat.p50_ms,
+        lat.max_ms,
+        lat.p90_ms,
+        lat.p95_ms,
+        lat.p99_ms,
+        lat.p999_ms,
+    )
     return f"  {label:<16}" + "".join(f"{_ms(v):>10}" for v in values)
 
 

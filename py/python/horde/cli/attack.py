@@ -18,19 +18,37 @@ def register(commands: Any) -> None:
     """Adds the ``attack`` subcommand."""
     p = commands.add_parser("attack", help=HELP, description=HELP)
     p.add_argument("url", help="http:// URL to load")
-    p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
+    p.add_argument(
+        "--rate", "-r", type=float, help="requests per second (open model); omit for closed model"
+    )
     p.add_argument("--duration", "-d", help="how long, e.g. 30s or 1m30s (default 10s)")
     p.add_argument("-n", "--requests", type=int, help="stop after this many requests")
     p.add_argument(
-        "-c", "--connections", type=int, default=64,
+        "-c",
+        "--connections",
+        type=int,
+        default=64,
         help="connections: the in-flight bound with --rate, the concurrency without (default 64)",
     )
     p.add_argument("-X", "--method", default="GET", help="HTTP method (default GET)")
-    p.add_argument("-H", "--header", action="append", default=[], metavar="'K: V'", help="add a header (repeatable)")
+    p.add_argument(
+        "-H",
+        "--header",
+        action="append",
+        default=[],
+        metavar="'K: V'",
+        help="add a header (repeatable)",
+    )
     p.add_argument("--body", help="request body, or @file to read it from a file")
     p.add_argument("--timeout", default="60s", help="per-request timeout (default 60s)")
     p.add_argument("--connect-timeout", default="10s", help="TCP connect timeout (default 10s)")
     p.add_argument("--workers", type=int, help="worker threads (default: one per usable CPU)")
+    p.add_argument(
+        "--send-window",
+        default="1ms",
+        help="how early a request may leave to share a wake-up with others due soon (default 1ms; "
+        "0 = exactly on time, at a much higher CPU cost)",
+    )
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
     p.set_defaults(handler=run)
@@ -54,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
             timeout=args.timeout,
             connect_timeout=args.connect_timeout,
             workers=args.workers,
+            send_window=args.send_window,
             progress=progress,
         )
     except (PlanError, TypeError, ValueError) as e:
@@ -100,7 +119,8 @@ class _Progress:
             return
         self._last = now
         line = (
-            f"  {p['elapsed_s']:5.0f}s  {p['requests']:>10} requests  {p['last_second_requests']:>8}/s"
+            f"  {p['elapsed_s']:5.0f}s  {p['requests']:>10} requests"
+            f"  {p['last_second_requests']:>8}/s"
             f"  p95 {p['last_second_p95_us'] / 1000:8.2f}ms  {p['failed']} failed"
         )
         sys.stderr.write("\r" + line)

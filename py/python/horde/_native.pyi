@@ -1,0 +1,90 @@
+"""Type stubs for horde's native extension (the Rust engine). Checked by mypy.stubtest in CI."""
+
+from typing import Any, final
+
+__all__ = [
+    "PLAN_VERSION",
+    "CompiledPlan",
+    "Histogram",
+    "Run",
+    "__version__",
+    "compile_plan",
+    "validate_plan",
+]
+
+__version__: str
+PLAN_VERSION: int
+
+def validate_plan(plan_json: str) -> str:
+    """Validates a plan (JSON text) without resolving hosts; returns the normalised plan JSON.
+
+    Raises:
+        horde.PlanError: every problem found, each with its path.
+    """
+
+def compile_plan(plan_json: str) -> CompiledPlan:
+    """Validates and compiles a plan (JSON text), resolving host names.
+
+    Raises:
+        horde.PlanError: the plan is invalid.
+        horde.RunError: a host name does not resolve.
+    """
+
+@final
+class CompiledPlan:
+    """A validated, compiled plan, ready to start once."""
+
+    def start(self) -> Run:
+        """Starts the run on worker threads and returns at once.
+
+        Raises:
+            horde.RunError: the workers could not start (e.g. io_uring unavailable).
+        """
+
+@final
+class Run:
+    """A run in progress."""
+
+    def wait(self, timeout_s: float) -> bool:
+        """Waits up to ``timeout_s`` seconds with the GIL released; True once finished."""
+    def stop(self, abort: bool = False) -> None:
+        """Stops gracefully (in-flight requests finish) or, with ``abort``, at once."""
+    def progress(self) -> dict[str, Any]:
+        """The latest progress: elapsed_s, requests, failed, last_second_requests, ..."""
+    def join(self) -> str:
+        """Waits for the end (GIL released) and returns the result document as JSON text."""
+
+@final
+class Histogram:
+    """A latency histogram in microseconds (HdrHistogram, 3 significant digits, 1 µs to 1 h)."""
+
+    def __init__(self) -> None: ...
+    @staticmethod
+    def from_base64(text: str) -> Histogram:
+        """Decodes HdrHistogram's V2 (optionally DEFLATE) base64 encoding."""
+    def to_base64(self) -> str:
+        """The V2+DEFLATE base64 encoding, readable by any HdrHistogram implementation."""
+    def record(self, value_us: int) -> None:
+        """Records a value in microseconds."""
+    def merge(self, other: Histogram) -> None:
+        """Adds every count of ``other``."""
+    def percentile(self, p: float) -> int:
+        """The value at percentile ``p`` (0–100), µs."""
+    @property
+    def count(self) -> int:
+        """Number of values."""
+    @property
+    def min(self) -> int:
+        """Smallest value, µs (0 when empty)."""
+    @property
+    def max(self) -> int:
+        """Largest value, µs (0 when empty)."""
+    @property
+    def mean(self) -> float:
+        """Mean, µs."""
+    @property
+    def stdev(self) -> float:
+        """Standard deviation, µs."""
+    def buckets(self) -> list[tuple[int, int]]:
+        """(value_us, count) for every non-empty bucket, in increasing order."""
+    def __len__(self) -> int: ...

@@ -1,0 +1,132 @@
+"""Real servers for the Python tests, on 127.0.0.1: a throwaway nginx and a tiny stalling server."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+NGINX = os.environ.get("HORDE_NGINX", "/usr/sbin/nginx")
+
+_CONF = """
+daemon off;
+master_process off;
+worker_processes 1;
+error_log {dir}/error.log;
+pid {dir}/nginx.pid;
+events {{ worker_connections 4096; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body; proxy_temp_path {dir}/proxy; fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi; scgi_temp_path {dir}/scgi;
+    keepalive_requests 1000000;
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{ return 200 "ok\\n"; }}
+        location = /status {{ stub_status; }}
+        location = /echo {{ return 200 "$request_method $http_x_test $content_length\\n"; }}
+    }}
+}}
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 5.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError(f"nothing listening on 127.0.0.1:{port} after {timeout}s")
+
+
+class Nginx:
+    """nginx in the foreground with its own config in a temp dir; `stop()` kills it."""
+
+    def __init__(self) -> None:
+        if not Path(NGINX).exists():
+            raise RuntimeError(
+                f"nginx not found at {NGINX} (install Debian's nginx-light or set HORDE_NGINX)"
+            )
+        self.dir = tempfile.mkdtemp(prefix="horde-nginx-")
+        self.port = free_port()
+        Path(self.dir, "nginx.conf").write_text(_CONF.format(dir=self.dir, port=self.port))
+        self.proc = subprocess.Popen(
+            [NGINX, "-p", self.dir, "-c", f"{self.dir}/nginx.conf", "-e", f"{self.dir}/error.log"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            wait_for_port(self.port)
+        except RuntimeError:
+            self.stop()
+            raise
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class StallServer:
+    """Answers each request `delay` seconds after reading its head (keep-alive, a thread each)."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(128)
+        self.port = self.sock.getsockname()[1]
+        self._stop = threading.Event()
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+
+    def _serve(self, conn: socket.socket) -> None:
+        with conn:
+            buf = b""
+            while not self._stop.is_set():
+                try:
+                    data = conn.recv(4096)
+                except OSError:
+                    return
+                if not data:
+                    return
+                buf += data
+                while b"\r\n\r\n" in buf:
+                    _, buf = buf.split(b"\r\n\r\n", 1)
+                    if self._stop.wait(self.delay):
+                        return
+                    try:
+                        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                    except OSError:
+                        return
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.sock.close()
