@@ -39,7 +39,11 @@ impl ClosedLoop {
 
     /// A share with nothing to do (this worker takes no part in the scenario).
     pub fn idle(start_ns: u64) -> Self {
-        Self { vus: 0, end_ns: start_ns, iterations_left: Some(0) }
+        Self {
+            vus: 0,
+            end_ns: start_ns,
+            iterations_left: Some(0),
+        }
     }
 
     /// VUs this worker runs.
@@ -82,7 +86,10 @@ mod tests {
         let mut c = ClosedLoop::shared(Segment::new(1, 2), 3, 5, 0, 1_000);
         assert_eq!(c.vus(), 2);
         let taken = (0..10).filter(|_| c.take_iteration(10)).count();
-        assert_eq!(taken, 4, "iterations follow the VU share: 2 of 3 VUs take 4 of 5 (rounded)");
+        assert_eq!(
+            taken, 4,
+            "iterations follow the VU share: 2 of 3 VUs take 4 of 5 (rounded)"
+        );
         assert!(c.finished(10));
     }
 

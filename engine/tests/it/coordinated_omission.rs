@@ -25,6 +25,7 @@ fn open_model_reports_the_stall_in_response_time() {
     assert!(r.total.errors.is_empty(), "{:?}", r.total.errors);
     let rt = r.total.response_time;
     let st = r.total.service_time;
+    eprintln!("open model: response {rt:?}\nservice {st:?}");
     assert!(rt.p90_us >= 400_000, "response-time p90 {} µs", rt.p90_us);
     assert!(rt.p99_us >= 850_000, "response-time p99 {} µs", rt.p99_us);
     assert!(st.p50_us < 5_000, "service-time p50 {} µs", st.p50_us);
@@ -35,6 +36,10 @@ fn closed_model_hides_the_stall_in_percentiles_and_warns() {
     let server = stalling_server();
     let r = plans::run(&plans::closed(&server.url("/"), 10, 20.0, "{}"));
     assert!(r.total.errors.is_empty(), "{:?}", r.total.errors);
+    eprintln!(
+        "closed model: response {:?}\nwarnings {:?}",
+        r.total.response_time, r.warnings
+    );
     // The stall is invisible to the percentiles of a closed model…
     assert!(
         r.total.response_time.p90_us < 100_000,

@@ -83,7 +83,16 @@ fn fewer_vus_than_workers_still_run_everything() {
     let r = plans::run(&plans::count(&nginx.url("/"), 1, 5, r#"{"workers": 2}"#));
     assert_eq!(r.total.requests, 5);
     assert!(started.elapsed() < std::time::Duration::from_secs(5));
-    let r = plans::run(&plans::open(&nginx.url("/"), 100.0, 0.5, 1, r#"{"workers": 2}"#));
+    let r = plans::run(&plans::open(
+        &nginx.url("/"),
+        100.0,
+        0.5,
+        1,
+        r#"{"workers": 2}"#,
+    ));
     assert_eq!(r.total.requests, 50);
-    assert_eq!(r.generator.connections_opened, 1, "one VU in all, so one connection");
+    assert_eq!(
+        r.generator.connections_opened, 1,
+        "one VU in all, so one connection"
+    );
 }

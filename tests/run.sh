@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# horde's test command. From a fresh clone it installs what the tests need (Debian packages,
+# a Python virtualenv with horde built from this checkout), then runs every check:
+# Rust format, lints and tests; Python lint, type stubs and tests.
+#
+#   tests/run.sh
+#
+# Test servers (nginx, and the test suites' own fault servers) are started by the tests
+# themselves on 127.0.0.1 with their own configuration; nothing runs as a system service.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+VENV=${HORDE_VENV:-$ROOT/.venv}
+step() { printf '\n== %s\n' "$*"; }
+
+step "Debian packages"
+missing=()
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
+command -v taskset >/dev/null || missing+=(util-linux)
+if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
+    # Keep the package's own service from starting: the tests start nginx themselves.
+    created_policy=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+        $SUDO chmod +x /usr/sbin/policy-rc.d
+        created_policy=1
+    fi
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    [ "$created_policy" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
+fi
+echo "nginx: $(/usr/sbin/nginx -v 2>&1)"
+
+step "Python environment ($VENV) with horde built from this checkout"
+[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+"$VENV/bin/python" -m pip install -q --upgrade pip
+"$VENV/bin/python" -m pip install -q ".[dev]"
+
+step "Rust: format, lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust: unit, property and integration tests (engine)"
+cargo test --release -p horde-engine
+
+step "Python: lint, format, type stubs"
+"$VENV/bin/ruff" check .
+"$VENV/bin/ruff" format --check .
+"$VENV/bin/python" -m mypy py/python/horde tests
+"$VENV/bin/python" -m mypy.stubtest horde._native
+
+step "Python: API and CLI tests"
+"$VENV/bin/python" -m pytest tests
+
+echo
+echo "all checks passed"
