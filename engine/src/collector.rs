@@ -1,6 +1,7 @@
 //! The collector: one thread that receives every worker's per-second snapshot, merges them into
-//! per-second rows and run totals, publishes live progress, recycles frames back to the workers,
-//! and builds the `RunResult` when every worker is done.
+//! per-second rows and run totals, evaluates thresholds live (aborting the run when one with
+//! `abort_on_fail` breaks), publishes progress, recycles frames back to the workers, and hands the
+//! totals over when every worker is done.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -9,7 +10,9 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::metrics::{Frame, Snapshot, WorkerReport};
 use crate::plan::CompiledPlan;
-use crate::result::{GeneratorPoint, SecondStats, SeriesPoint};
+use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
+use crate::thresholds::{judge, Outcome};
+use crate::worker::{StopLevel, StopSignal};
 
 /// Live numbers for progress displays, updated once a second.
 #[derive(Debug, Clone, Default)]
@@ -26,6 +29,10 @@ pub struct Progress {
     pub last_second_p95_us: u64,
     /// VUs in an iteration at the end of the last second.
     pub active_vus: u64,
+    /// Iterations started so far.
+    pub iterations: u64,
+    /// Thresholds failing at the last evaluation.
+    pub thresholds_failing: u64,
     /// Whether the run has finished.
     pub done: bool,
 }
@@ -34,16 +41,18 @@ pub struct Progress {
 pub struct Collected {
     /// Merged totals over the whole run.
     pub totals: Box<Frame>,
-    /// Per-second rows per key.
+    /// Per-second rows per request key.
     pub series: Vec<SeriesPoint>,
+    /// Per-second rows per scenario.
+    pub scenario_series: Vec<ScenarioPoint>,
     /// Per-second generator rows.
     pub generator_series: Vec<GeneratorPoint>,
     /// Worker reports (or errors), by worker index.
     pub reports: Vec<Result<WorkerReport, String>>,
-}
-
-struct Pending {
-    frame: Box<Frame>,
+    /// The threshold that aborted the run, if one did.
+    pub aborted_by: Option<Outcome>,
+    /// Most VUs in an iteration at once (end-of-second samples).
+    pub vus_max: u64,
 }
 
 /// Merges snapshots until every worker is done.
@@ -53,17 +62,24 @@ pub fn collect(
     snapshots: Receiver<Snapshot>,
     spares: Vec<Sender<Box<Frame>>>,
     progress: Arc<Mutex<Progress>>,
+    stop: Arc<StopSignal>,
 ) -> Collected {
-    let keys = plan.keys.len();
-    let mut totals = Box::new(Frame::new(keys));
-    let mut pending: BTreeMap<u32, Pending> = BTreeMap::new();
+    let layout = plan.layout();
+    let mut totals = Box::new(Frame::new(&layout));
+    let mut pending: BTreeMap<u32, Box<Frame>> = BTreeMap::new();
     let mut pool: Vec<Box<Frame>> = Vec::new();
     let mut next_expected = vec![0u32; workers];
     let mut reports: Vec<Option<Result<WorkerReport, String>>> = vec![None; workers];
-    let mut series = Vec::new();
-    let mut generator_series = Vec::new();
+    let mut out = Collected {
+        totals: Box::new(Frame::new(&layout)),
+        series: Vec::new(),
+        scenario_series: Vec::new(),
+        generator_series: Vec::new(),
+        reports: Vec::new(),
+        aborted_by: None,
+        vus_max: 0,
+    };
     let mut live = Progress::default();
-
     while reports.iter().any(Option::is_none) {
         let Ok(message) = snapshots.recv() else { break };
         let (worker, second, frame) = match message {
@@ -83,31 +99,27 @@ pub fn collect(
             }
         };
         next_expected[worker] = second + 1;
-        totals.merge(&frame);
-        let slot = pending.entry(second).or_insert_with(|| {
-            let mut f = pool.pop().unwrap_or_else(|| Box::new(Frame::new(keys)));
-            f.reset();
-            Pending { frame: f }
-        });
-        slot.frame.merge(&frame);
-        let mut frame = frame;
-        frame.reset();
-        let _ = spares[worker].send(frame);
+        if frame.keys.len() == layout.keys {
+            totals.merge(&frame);
+            let slot = pending.entry(second).or_insert_with(|| {
+                let mut f = pool.pop().unwrap_or_else(|| Box::new(Frame::new(&layout)));
+                f.reset();
+                f
+            });
+            slot.merge(&frame);
+            let mut frame = frame;
+            frame.reset();
+            let _ = spares[worker].send(frame);
+        }
         // A second is complete when every worker has moved past it or finished.
         while let Some((&s, _)) = pending.first_key_value() {
-            let complete = (0..workers).all(|w| reports[w].is_some() || next_expected[w] > s);
-            if !complete {
+            if !(0..workers).all(|w| reports[w].is_some() || next_expected[w] > s) {
                 break;
             }
             let (s, done) = pending.pop_first().expect("checked non-empty");
-            emit(
-                s,
-                &done.frame,
-                &mut series,
-                &mut generator_series,
-                &mut live,
-            );
-            pool.push(done.frame);
+            emit(plan, s, &done, &mut out, &mut live);
+            pool.push(done);
+            evaluate(plan, &totals, f64::from(s + 1), &stop, &mut out, &mut live);
             if let Ok(mut p) = progress.lock() {
                 *p = live.clone();
             }
@@ -117,30 +129,48 @@ pub fn collect(
     if let Ok(mut p) = progress.lock() {
         *p = live;
     }
-    let reports = reports
+    out.reports = reports
         .into_iter()
         .map(|r| r.unwrap_or_else(|| Err("worker vanished".into())))
         .collect();
-    Collected {
-        totals,
-        series,
-        generator_series,
-        reports,
-    }
+    out.totals = totals;
+    out
 }
 
-fn emit(
-    second: u32,
-    f: &Frame,
-    series: &mut Vec<SeriesPoint>,
-    generator: &mut Vec<GeneratorPoint>,
+/// Live threshold evaluation: abort the run on a failing `abort_on_fail` threshold.
+fn evaluate(
+    plan: &CompiledPlan,
+    totals: &Frame,
+    elapsed_s: f64,
+    stop: &StopSignal,
+    out: &mut Collected,
     live: &mut Progress,
 ) {
+    let mut failing = 0;
+    for t in &plan.thresholds {
+        let verdict = judge(t, totals, elapsed_s);
+        if verdict.ok {
+            continue;
+        }
+        failing += 1;
+        let due = elapsed_s * 1e9 >= t.delay_abort_ns as f64;
+        if t.abort_on_fail && due && out.aborted_by.is_none() {
+            out.aborted_by = Some(Outcome {
+                aborted: true,
+                ..verdict
+            });
+            stop.request(StopLevel::Abort);
+        }
+    }
+    live.thresholds_failing = failing;
+}
+
+fn emit(plan: &CompiledPlan, second: u32, f: &Frame, out: &mut Collected, live: &mut Progress) {
     let mut requests = 0;
     let mut p95 = 0;
     for (key, k) in f.keys.iter().enumerate() {
         let errors = k.failures();
-        series.push(SeriesPoint {
+        out.series.push(SeriesPoint {
             second,
             key: key as u32,
             requests: k.requests,
@@ -155,8 +185,27 @@ fn emit(
         live.failed += errors + k.unexpected_status;
         p95 = p95.max(k.response_time.quantile_us(0.95));
     }
+    let mut vus = 0;
+    for (i, s) in f.scenarios.iter().enumerate() {
+        let started: u64 = plan.scenarios[i]
+            .journeys
+            .iter()
+            .map(|(_, jk)| f.journeys[*jk].started)
+            .sum();
+        out.scenario_series.push(ScenarioPoint {
+            second,
+            scenario: plan.scenarios[i].name.clone(),
+            vus: s.vus,
+            target_vus: s.target_vus,
+            iterations: started,
+            scheduled: s.scheduled,
+            dropped_iterations: s.dropped_iterations,
+        });
+        vus += s.vus;
+    }
+    out.vus_max = out.vus_max.max(vus);
     let g = &f.generator;
-    generator.push(GeneratorPoint {
+    out.generator_series.push(GeneratorPoint {
         second,
         iterations: g.iterations,
         dropped_iterations: g.dropped_iterations,
@@ -173,7 +222,8 @@ fn emit(
     });
     live.elapsed_s = f64::from(second + 1);
     live.requests += requests;
+    live.iterations += g.iterations;
     live.last_second_requests = requests;
     live.last_second_p95_us = p95;
-    live.active_vus = g.active_vus;
+    live.active_vus = vus;
 }

@@ -8,6 +8,7 @@
 //! ```
 //! No Python here: the bindings live in the `horde-py` crate.
 
+pub mod assemble;
 pub mod clock;
 pub mod collector;
 pub mod error;
@@ -19,6 +20,8 @@ pub mod net;
 pub mod plan;
 pub mod result;
 pub mod run;
+pub mod template;
+pub mod thresholds;
 pub mod vu;
 pub mod worker;
 

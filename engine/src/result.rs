@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::histogram::as_base64;
 use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats};
-use crate::plan::Plan;
+use crate::plan::{MetricKind, Plan};
+use crate::thresholds::Outcome;
 
 /// The result format version.
 pub const RESULT_VERSION: u32 = 1;
@@ -36,14 +37,143 @@ pub struct RunResult {
     pub total: RequestResult,
     /// Per request key (scenario × name × method).
     pub requests: Vec<RequestResult>,
+    /// Per check.
+    pub checks: Vec<CheckResult>,
+    /// Per journey and scenario: iterations, durations and the funnel.
+    pub journeys: Vec<JourneyResult>,
+    /// Per scenario.
+    pub scenarios: Vec<ScenarioResult>,
+    /// User-defined metrics.
+    pub metrics: Vec<UserMetricResult>,
+    /// Threshold verdicts.
+    pub thresholds: Vec<Outcome>,
+    /// True when every threshold held.
+    pub passed: bool,
+    /// Most VUs in an iteration at once (end-of-second samples, all scenarios).
+    pub vus_max: u64,
     /// The generator's own health.
     pub generator: GeneratorResult,
     /// One row per second per request key.
     pub series: Vec<SeriesPoint>,
+    /// One row per second per scenario.
+    pub scenario_series: Vec<ScenarioPoint>,
     /// One row per second for the generator.
     pub generator_series: Vec<GeneratorPoint>,
     /// Honesty warnings, most important first.
     pub warnings: Vec<String>,
+}
+
+/// Passes and failures of one check.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct CheckResult {
+    /// Scenario.
+    pub scenario: String,
+    /// Request name.
+    pub request: String,
+    /// Check name.
+    pub name: String,
+    /// Times it held.
+    pub passes: u64,
+    /// Times it did not.
+    pub fails: u64,
+}
+
+/// One funnel step.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct StepResult {
+    /// Request name.
+    pub name: String,
+    /// Times a session sent this request.
+    pub reached: u64,
+    /// Expected status and every check passed.
+    pub ok: u64,
+    /// Network or protocol error.
+    pub error: u64,
+    /// No response within the timeout.
+    pub timeout: u64,
+    /// Unexpected status.
+    pub bad_status: u64,
+    /// A check failed.
+    pub check_failed: u64,
+    /// Sessions that ended here (a value to extract or a variable was missing).
+    pub aborted: u64,
+}
+
+/// A journey as run by one scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct JourneyResult {
+    /// Scenario.
+    pub scenario: String,
+    /// Journey.
+    pub journey: String,
+    /// Iterations (sessions) started.
+    pub started: u64,
+    /// Reached the end.
+    pub completed: u64,
+    /// Ended early.
+    pub aborted: u64,
+    /// Cut by the end of the run.
+    pub interrupted: u64,
+    /// Duration of completed iterations (from their intended start), µs.
+    pub duration: HistSummary,
+    /// Full duration histogram.
+    #[serde(with = "as_base64")]
+    pub duration_hist: Hist,
+    /// The funnel, one entry per request step.
+    pub steps: Vec<StepResult>,
+}
+
+/// Per-scenario totals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioResult {
+    /// Name.
+    pub name: String,
+    /// Executor (k6 name).
+    pub executor: String,
+    /// Iterations skipped because no VU was free.
+    pub dropped_iterations: u64,
+    /// Iterations not started because unique test data ran out.
+    pub data_exhausted: u64,
+    /// Intended concurrent sessions, when the rate was derived from it.
+    pub expected_concurrency: Option<f64>,
+    /// Mean VUs in an iteration over the load phase.
+    pub achieved_concurrency: f64,
+}
+
+/// A user-defined metric's totals.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UserMetricResult {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: MetricKind,
+    /// Samples.
+    pub count: u64,
+    /// Sum (counters).
+    pub sum: f64,
+    /// Share of true samples (rates).
+    pub rate: f64,
+    /// Distribution in thousandths of the unit (trends).
+    pub trend: Option<HistSummary>,
+}
+
+/// One second of one scenario.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ScenarioPoint {
+    /// Second since start.
+    pub second: u32,
+    /// Scenario.
+    pub scenario: String,
+    /// VUs in an iteration at the end of the second.
+    pub vus: u64,
+    /// VUs the executor wanted (closed model).
+    pub target_vus: u64,
+    /// Iterations started.
+    pub iterations: u64,
+    /// Arrivals due (open model).
+    pub scheduled: u64,
+    /// Arrivals dropped.
+    pub dropped_iterations: u64,
 }
 
 /// A worker's setup.

@@ -7,13 +7,12 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crossbeam_channel::{bounded, unbounded, Receiver};
 
+use crate::assemble::assemble;
 use crate::clock::now_ns;
-use crate::collector::{collect, Collected, Progress};
+use crate::collector::{collect, Progress};
 use crate::error::RunError;
-use crate::health::{verdict, Evidence};
-use crate::metrics::{Frame, KeyStats};
-use crate::plan::{CompiledPlan, ExecutorConfig};
-use crate::result::{GeneratorResult, RequestResult, RunResult, WorkerInfo, RESULT_VERSION};
+use crate::plan::CompiledPlan;
+use crate::result::RunResult;
 use crate::worker::{self, StopLevel, StopSignal, WorkerSetup};
 
 /// A run in progress.
@@ -112,20 +111,22 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
         std::thread::Builder::new()
             .name("horde-collector".into())
             .spawn(move || {
-                let collected = collect(&plan, count, snap_rx, spares, progress);
+                let collected = collect(&plan, count, snap_rx, spares, progress, stop.clone());
                 for t in threads {
                     let _ = t.join();
                 }
-                let mut result = build_result(&plan, collected, t0, started_at, &cpus);
-                result.stopped_early = match stop.level() {
-                    StopLevel::Run => None,
-                    StopLevel::Graceful => {
-                        Some("stopped on request; in-flight requests were allowed to finish".into())
-                    }
-                    StopLevel::Abort => {
-                        Some("aborted on request; in-flight requests were cancelled".into())
-                    }
-                };
+                let mut result = assemble(&plan, collected, t0, started_at, &cpus);
+                if result.stopped_early.is_none() {
+                    result.stopped_early = match stop.level() {
+                        StopLevel::Run => None,
+                        StopLevel::Graceful => Some(
+                            "stopped on request; in-flight requests were allowed to finish".into(),
+                        ),
+                        StopLevel::Abort => {
+                            Some("aborted on request; in-flight requests were cancelled".into())
+                        }
+                    };
+                }
                 let _ = done_tx.send(result);
             })
             .map_err(|source| RunError::Spawn {
@@ -212,107 +213,5 @@ impl RunHandle {
         }
         let result = self.result.take().expect("wait returned true");
         Ok(result)
-    }
-}
-
-fn build_result(
-    plan: &CompiledPlan,
-    c: Collected,
-    t0: u64,
-    started_at: f64,
-    cpus: &[Option<usize>],
-) -> RunResult {
-    let Collected {
-        totals,
-        series,
-        generator_series,
-        reports,
-    } = c;
-    let end = now_ns();
-    let load_end = reports
-        .iter()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|r| r.load_end_ns)
-        .max()
-        .unwrap_or(t0);
-    let duration_s = load_end.saturating_sub(t0) as f64 / 1e9;
-    let errors: Vec<String> = reports
-        .iter()
-        .filter_map(|r| r.as_ref().err().cloned())
-        .collect();
-    let requests: Vec<RequestResult> = plan
-        .keys
-        .iter()
-        .zip(&totals.keys)
-        .map(|(k, s)| RequestResult::from_stats(&k.scenario, &k.name, &k.method, s))
-        .collect();
-    let mut all = KeyStats::default();
-    totals.keys.iter().for_each(|k| all.merge(k));
-    let total = RequestResult::from_stats("", "", "", &all);
-    let generator = generator_result(plan, &totals);
-    let open_model = plan
-        .scenarios
-        .iter()
-        .any(|s| matches!(s.executor, ExecutorConfig::ConstantArrivalRate { .. }));
-    let max_vus = plan.scenarios.iter().map(|s| s.executor.max_vus()).sum();
-    let evidence = Evidence {
-        open_model,
-        generator: &generator,
-        total: &total,
-        generator_series: &generator_series,
-        series: &series,
-        lag_bound_us: plan.plan.options.lag_bound_us,
-        max_vus,
-    };
-    let (saturated, mut warnings) = verdict(&evidence);
-    warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
-    let workers = reports
-        .iter()
-        .zip(cpus)
-        .map(|(r, &cpu)| WorkerInfo {
-            ring_mode: r.as_ref().map_or("failed", |r| r.ring_mode).to_string(),
-            cpu,
-        })
-        .collect();
-    RunResult {
-        version: RESULT_VERSION,
-        plan: plan.plan.clone(),
-        started_at_unix_s: started_at,
-        duration_s,
-        elapsed_s: end.saturating_sub(t0) as f64 / 1e9,
-        stopped_early: None,
-        workers,
-        total,
-        requests,
-        generator: GeneratorResult {
-            saturated,
-            ..generator
-        },
-        series,
-        generator_series,
-        warnings,
-    }
-}
-
-fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
-    let g = &totals.generator;
-    GeneratorResult {
-        iterations: g.iterations,
-        dropped_iterations: g.dropped_iterations,
-        delayed: g.delayed,
-        sent_early: g.sent_early,
-        send_lag: g.send_lag.summary(),
-        send_lag_hist: g.send_lag.clone(),
-        connections_opened: g.connections_opened,
-        reconnects: g.reconnects,
-        interrupted: g.interrupted,
-        busy_ratio: if g.wall_ns > 0 {
-            g.busy_ns as f64 / g.wall_ns as f64
-        } else {
-            0.0
-        },
-        max_in_flight: g.max_in_flight,
-        saturated: false,
-        send_window_us: plan.plan.options.send_window_us,
     }
 }

@@ -1,17 +1,17 @@
-//! Open-model executor (`constant_arrival_rate`): iterations start at computed intended times
-//! `start + k / rate`, whatever the responses do (wrk2: time from intention, never from the clock).
-//! This worker takes every `count`-th arrival of the global sequence.
+//! Open-model executors (`constant_arrival_rate`, `ramping_arrival_rate`): iterations start at
+//! computed intended times, whatever the responses do (wrk2: time from intention, never from the
+//! clock). The k-th arrival is due where the integral of the rate reaches k; this worker takes
+//! every `count`-th arrival of that global sequence.
 
 use super::segment::Segment;
+use super::stages::Ramp;
 use crate::plan::Saturation;
 
 /// This worker's share of an arrival-rate scenario.
 #[derive(Debug, Clone)]
 pub struct ArrivalRate {
     segment: Segment,
-    start_ns: u64,
-    period_ns: f64,
-    end_ns: u64,
+    ramp: Ramp,
     max_arrivals: u64,
     local: u64,
     vus: u64,
@@ -19,28 +19,21 @@ pub struct ArrivalRate {
 }
 
 impl ArrivalRate {
-    /// `rate` iterations per `time_unit_s`, from `start_ns` for `duration_ns`, at most
-    /// `max_iterations` in all, with `max_vus` VUs in all.
-    #[allow(clippy::too_many_arguments)]
-    pub fn constant(
+    /// Arrivals following `ramp` (rates per second), at most `max_iterations` in all, with
+    /// `max_vus` VUs in all.
+    pub fn new(
         segment: Segment,
-        rate: f64,
-        time_unit_s: f64,
-        start_ns: u64,
-        duration_ns: u64,
+        ramp: Ramp,
         max_iterations: Option<u64>,
         max_vus: u64,
         policy: Saturation,
     ) -> Self {
-        let period_ns = time_unit_s * 1e9 / rate;
-        // Arrivals strictly inside the duration: k * period < duration.
-        let in_duration = (duration_ns as f64 / period_ns).ceil() as u64;
-        let max_arrivals = max_iterations.map_or(in_duration, |m| m.min(in_duration));
+        // Arrivals strictly inside the curve: k < total.
+        let in_curve = (ramp.total() - 1e-9).ceil().max(0.0) as u64;
+        let max_arrivals = max_iterations.map_or(in_curve, |m| m.min(in_curve));
         Self {
             segment,
-            start_ns,
-            period_ns,
-            end_ns: start_ns.saturating_add(duration_ns),
+            ramp,
             max_arrivals,
             local: 0,
             vus: segment.share(max_vus),
@@ -58,21 +51,25 @@ impl ArrivalRate {
         self.policy
     }
 
-    /// When the scenario stops starting iterations.
+    /// When the scenario stops starting iterations by design: the end of the curve, or the
+    /// iteration cap if that comes first.
     pub fn end_ns(&self) -> u64 {
-        self.end_ns
+        let by_count = self.ramp.arrival(self.max_arrivals).unwrap_or(u64::MAX);
+        by_count.min(self.ramp.end_ns())
     }
 
-    /// When the arrivals end by design: the duration, or the iteration cap if that comes first.
-    pub fn load_end_ns(&self) -> u64 {
-        let by_count = self.start_ns + (self.max_arrivals as f64 * self.period_ns) as u64;
-        by_count.min(self.end_ns)
+    /// The intended rate at `t`, per second (global).
+    pub fn rate_at(&self, t: u64) -> f64 {
+        self.ramp.value(t)
     }
 
     /// Intended start of the next arrival, if any remain.
     pub fn next_due(&self) -> Option<u64> {
         let k = self.segment.arrival(self.local);
-        (k < self.max_arrivals).then(|| self.start_ns + (k as f64 * self.period_ns) as u64)
+        if k >= self.max_arrivals {
+            return None;
+        }
+        self.ramp.arrival(k)
     }
 
     /// Takes the next arrival (its intended start), if any remain.
@@ -95,16 +92,26 @@ impl ArrivalRate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::Stage;
+
+    fn constant(rate: f64, start: u64, duration_s: f64) -> Ramp {
+        Ramp::new(
+            start,
+            rate,
+            &[Stage {
+                duration_s,
+                target: rate,
+            }],
+            1.0,
+        )
+    }
 
     #[test]
     fn intended_times_are_computed_and_split() {
         let mk = |i| {
-            ArrivalRate::constant(
+            ArrivalRate::new(
                 Segment::new(i, 2),
-                1000.0,
-                1.0,
-                5_000,
-                10_000_000,
+                constant(1000.0, 5_000, 0.01),
                 None,
                 8,
                 Saturation::Queue,
@@ -123,17 +130,40 @@ mod tests {
 
     #[test]
     fn max_iterations_caps_arrivals() {
-        let mut a = ArrivalRate::constant(
+        let mut a = ArrivalRate::new(
             Segment::WHOLE,
-            10.0,
-            1.0,
-            0,
-            60_000_000_000,
+            constant(10.0, 0, 60.0),
             Some(7),
             1,
             Saturation::Drop,
         );
         assert_eq!(a.remaining(), 7);
+        assert_eq!(a.end_ns(), 700_000_000);
         assert_eq!(std::iter::from_fn(|| a.pop()).count(), 7);
+    }
+
+    #[test]
+    fn ramping_rate_arrivals() {
+        let ramp = Ramp::new(
+            0,
+            0.0,
+            &[
+                Stage {
+                    duration_s: 10.0,
+                    target: 100.0,
+                },
+                Stage {
+                    duration_s: 10.0,
+                    target: 100.0,
+                },
+            ],
+            1.0,
+        );
+        let mut a = ArrivalRate::new(Segment::WHOLE, ramp, None, 10, Saturation::Drop);
+        assert_eq!(a.remaining(), 1500);
+        let times: Vec<u64> = std::iter::from_fn(|| a.pop()).collect();
+        let in_first_half = times.iter().filter(|&&t| t < 10_000_000_000).count();
+        assert_eq!(in_first_half, 500);
+        assert!(times.windows(2).all(|w| w[0] <= w[1]));
     }
 }

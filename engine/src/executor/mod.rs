@@ -4,18 +4,20 @@
 pub mod arrival_rate;
 pub mod closed;
 pub mod segment;
+pub mod stages;
 
 pub use arrival_rate::ArrivalRate;
 pub use closed::ClosedLoop;
 pub use segment::Segment;
+pub use stages::Ramp;
 
 use crate::plan::compile::ns;
-use crate::plan::ExecutorConfig;
+use crate::plan::{ExecutorConfig, Stage};
 
 /// One worker's schedule for one scenario.
 #[derive(Debug, Clone)]
 pub enum Schedule {
-    /// A fixed set of VUs looping.
+    /// A set of VUs looping.
     Closed(ClosedLoop),
     /// Iterations arriving at a rate.
     Arrivals(ArrivalRate),
@@ -28,20 +30,44 @@ impl Schedule {
         let Some(segment) = segment.among(config.max_vus()) else {
             return Schedule::Closed(ClosedLoop::idle(start_ns));
         };
-        match *config {
-            ExecutorConfig::ConstantVus { vus, duration_s } => {
-                Schedule::Closed(ClosedLoop::constant(segment, vus, start_ns, ns(duration_s)))
+        match config {
+            ExecutorConfig::ConstantVus { vus, duration_s } => Schedule::Closed(
+                ClosedLoop::constant(segment, *vus, start_ns, ns(*duration_s)),
+            ),
+            ExecutorConfig::RampingVus {
+                start_vus,
+                stages,
+                graceful_ramp_down_s,
+            } => {
+                let ramp = Ramp::new(start_ns, *start_vus as f64, stages, 1.0);
+                Schedule::Closed(ClosedLoop::ramping(
+                    segment,
+                    config.max_vus(),
+                    ramp,
+                    ns(*graceful_ramp_down_s),
+                ))
             }
+            ExecutorConfig::PerVuIterations {
+                vus,
+                iterations,
+                max_duration_s,
+            } => Schedule::Closed(ClosedLoop::per_vu(
+                segment,
+                *vus,
+                *iterations,
+                start_ns,
+                ns(*max_duration_s),
+            )),
             ExecutorConfig::SharedIterations {
                 vus,
                 iterations,
                 max_duration_s,
             } => Schedule::Closed(ClosedLoop::shared(
                 segment,
-                vus,
-                iterations,
+                *vus,
+                *iterations,
                 start_ns,
-                ns(max_duration_s),
+                ns(*max_duration_s),
             )),
             ExecutorConfig::ConstantArrivalRate {
                 rate,
@@ -51,20 +77,46 @@ impl Schedule {
                 max_iterations,
                 when_saturated,
                 ..
-            } => Schedule::Arrivals(ArrivalRate::constant(
-                segment,
-                rate,
+            } => {
+                let per_s = rate / time_unit_s;
+                let ramp = Ramp::new(
+                    start_ns,
+                    per_s,
+                    &[Stage {
+                        duration_s: *duration_s,
+                        target: per_s,
+                    }],
+                    1.0,
+                );
+                Schedule::Arrivals(ArrivalRate::new(
+                    segment,
+                    ramp,
+                    *max_iterations,
+                    *max_vus,
+                    *when_saturated,
+                ))
+            }
+            ExecutorConfig::RampingArrivalRate {
+                start_rate,
                 time_unit_s,
-                start_ns,
-                ns(duration_s),
-                max_iterations,
+                stages,
                 max_vus,
                 when_saturated,
-            )),
+                ..
+            } => {
+                let ramp = Ramp::new(start_ns, *start_rate, stages, 1.0 / time_unit_s);
+                Schedule::Arrivals(ArrivalRate::new(
+                    segment,
+                    ramp,
+                    None,
+                    *max_vus,
+                    *when_saturated,
+                ))
+            }
         }
     }
 
-    /// VUs this worker needs for the scenario.
+    /// VU slots this worker needs for the scenario.
     pub fn vus(&self) -> u64 {
         match self {
             Schedule::Closed(c) => c.vus(),

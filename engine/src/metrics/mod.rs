@@ -3,11 +3,15 @@
 
 pub mod error_class;
 pub mod histogram;
+pub mod journey_stats;
 pub mod names;
 pub mod recorder;
 pub mod snapshot;
 
 pub use error_class::{ErrorClass, Failure};
 pub use histogram::{Hist, HistSummary};
-pub use recorder::{Frame, GeneratorStats, KeyStats};
+pub use recorder::{
+    CheckStats, Frame, GeneratorStats, JourneyStats, KeyStats, Layout, ScenarioStats, StepStats,
+    UserStats,
+};
 pub use snapshot::{Snapshot, WorkerReport};

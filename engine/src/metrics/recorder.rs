@@ -7,6 +7,7 @@
 
 use super::error_class::{ErrorClass, Failure};
 use super::histogram::Hist;
+pub use super::journey_stats::{CheckStats, JourneyStats, ScenarioStats, StepStats, UserStats};
 
 /// Status codes are counted in a flat array indexed by code; anything outside 100..=599 goes to
 /// slot 0 ("other").
@@ -33,6 +34,12 @@ pub struct KeyStats {
     pub response_time: Hist,
     /// Completion − actual send time, µs.
     pub service_time: Hist,
+    /// TCP connect time, for requests that opened a connection, µs.
+    pub connecting: Hist,
+    /// Send to first response byte, µs.
+    pub waiting: Hist,
+    /// First to last response byte, µs.
+    pub receiving: Hist,
 }
 
 impl Default for KeyStats {
@@ -47,11 +54,30 @@ impl Default for KeyStats {
             error_detail: [None; ErrorClass::COUNT],
             response_time: Hist::new(),
             service_time: Hist::new(),
+            connecting: Hist::new(),
+            waiting: Hist::new(),
+            receiving: Hist::new(),
         }
     }
 }
 
 impl KeyStats {
+    /// Records the phases of a response: connecting (when a connection was opened), waiting
+    /// (time to first byte) and receiving.
+    #[inline]
+    pub fn record_phases(
+        &mut self,
+        connecting_ns: Option<u64>,
+        waiting_ns: u64,
+        receiving_ns: u64,
+    ) {
+        if let Some(c) = connecting_ns {
+            self.connecting.record_ns(c);
+        }
+        self.waiting.record_ns(waiting_ns);
+        self.receiving.record_ns(receiving_ns);
+    }
+
     /// Records a complete response.
     #[inline]
     pub fn record_response(&mut self, status: u16, response_ns: u64, service_ns: u64, ok: bool) {
@@ -102,6 +128,9 @@ impl KeyStats {
         }
         self.response_time.merge(&other.response_time);
         self.service_time.merge(&other.service_time);
+        self.connecting.merge(&other.connecting);
+        self.waiting.merge(&other.waiting);
+        self.receiving.merge(&other.receiving);
     }
 
     /// Clears every count, keeping allocations.
@@ -115,6 +144,9 @@ impl KeyStats {
         self.error_detail = [None; ErrorClass::COUNT];
         self.response_time.reset();
         self.service_time.reset();
+        self.connecting.reset();
+        self.waiting.reset();
+        self.receiving.reset();
     }
 }
 
@@ -175,33 +207,96 @@ impl GeneratorStats {
     }
 }
 
+/// How many of each thing a frame counts (from the compiled plan).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Layout {
+    /// Request keys.
+    pub keys: usize,
+    /// Checks.
+    pub checks: usize,
+    /// Funnel steps of each journey key.
+    pub journeys: Vec<usize>,
+    /// Scenarios.
+    pub scenarios: usize,
+    /// User metrics, and whether each is a trend.
+    pub metrics: Vec<bool>,
+}
+
 /// Everything one worker recorded during one second.
 #[derive(Clone)]
 pub struct Frame {
     /// Per request key, indexed by key id.
     pub keys: Vec<KeyStats>,
+    /// Per check.
+    pub checks: Vec<CheckStats>,
+    /// Per journey key: iterations, durations, funnel.
+    pub journeys: Vec<JourneyStats>,
+    /// Per scenario.
+    pub scenarios: Vec<ScenarioStats>,
+    /// Per user metric.
+    pub metrics: Vec<UserStats>,
     /// Generator health.
     pub generator: GeneratorStats,
 }
 
 impl Frame {
-    /// A zeroed frame for `key_count` request keys.
-    pub fn new(key_count: usize) -> Self {
+    /// A zeroed frame for a plan with this layout.
+    pub fn new(layout: &Layout) -> Self {
         Self {
-            keys: (0..key_count).map(|_| KeyStats::default()).collect(),
+            keys: (0..layout.keys).map(|_| KeyStats::default()).collect(),
+            checks: vec![CheckStats::default(); layout.checks],
+            journeys: layout
+                .journeys
+                .iter()
+                .map(|&steps| JourneyStats::new(steps))
+                .collect(),
+            scenarios: vec![ScenarioStats::default(); layout.scenarios],
+            metrics: layout
+                .metrics
+                .iter()
+                .map(|&trend| UserStats::new(trend))
+                .collect(),
             generator: Default::default(),
         }
+    }
+
+    /// A frame with only request keys (tests, attack-style plans).
+    pub fn with_keys(keys: usize) -> Self {
+        Self::new(&Layout {
+            keys,
+            ..Default::default()
+        })
     }
 
     /// Clears every count, keeping allocations.
     pub fn reset(&mut self) {
         self.keys.iter_mut().for_each(KeyStats::reset);
+        self.checks
+            .iter_mut()
+            .for_each(|c| *c = CheckStats::default());
+        self.journeys.iter_mut().for_each(JourneyStats::reset);
+        self.scenarios
+            .iter_mut()
+            .for_each(|s| *s = ScenarioStats::default());
+        self.metrics.iter_mut().for_each(UserStats::reset);
         self.generator.reset();
     }
 
     /// Adds `other` into `self`.
     pub fn merge(&mut self, other: &Frame) {
         for (a, b) in self.keys.iter_mut().zip(&other.keys) {
+            a.merge(b);
+        }
+        for (a, b) in self.checks.iter_mut().zip(&other.checks) {
+            a.merge(b);
+        }
+        for (a, b) in self.journeys.iter_mut().zip(&other.journeys) {
+            a.merge(b);
+        }
+        for (a, b) in self.scenarios.iter_mut().zip(&other.scenarios) {
+            a.merge(b);
+        }
+        for (a, b) in self.metrics.iter_mut().zip(&other.metrics) {
             a.merge(b);
         }
         self.generator.merge(&other.generator);
@@ -234,8 +329,8 @@ mod tests {
 
     #[test]
     fn merge_then_reset() {
-        let mut a = Frame::new(2);
-        let mut b = Frame::new(2);
+        let mut a = Frame::with_keys(2);
+        let mut b = Frame::with_keys(2);
         b.keys[1].record_response(200, 1_000, 1_000, true);
         b.generator.delayed = 3;
         a.merge(&b);

@@ -1,28 +1,63 @@
 //! Compilation: a validated `Plan` becomes the immutable `CompiledPlan` the workers share.
 //!
-//! Request names are interned into dense key ids (so recording is an index), targets are
-//! resolved once, and static requests are encoded into bytes once.
+//! Names are interned into dense ids (request keys, checks, journeys, user metrics), so recording
+//! is an index; variables get slots; targets are resolved once; requests with nothing variable
+//! are encoded once. The same walk, without DNS, is how `validate` finds template, JSON path and
+//! regex errors.
 
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
-use base64::Engine as _;
 use socket2::SockAddr;
-use url::Url;
 
-use super::{Body, ExecutorConfig, Plan, RequestSpec, Step};
-use crate::error::RunError;
-use crate::http::{encode, Limits, RequestParts};
+use super::program::{compile_journey, CompiledJourney, Context, Problems, VarTable, BUILTINS};
+use super::{ExecutorConfig, Feeder, MetricKind, Plan};
+use crate::error::{PlanIssue, RunError};
+use crate::http::Limits;
+use crate::thresholds::{self, CompiledThreshold};
+
+pub use super::program::CompiledRequest;
 
 /// A (scenario, request name, method) triple: one row of per-request results.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RequestKey {
     /// Scenario name.
     pub scenario: String,
-    /// Request name tag.
+    /// Request name tag (with group prefix).
     pub name: String,
     /// Method.
     pub method: String,
+}
+
+/// A named check of one request in one scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckKey {
+    /// Scenario name.
+    pub scenario: String,
+    /// Request name.
+    pub request: String,
+    /// Check name.
+    pub name: String,
+}
+
+/// A journey as run by one scenario (its funnel and iteration durations are kept apart).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JourneyKey {
+    /// Scenario name.
+    pub scenario: String,
+    /// Journey name.
+    pub journey: String,
+    /// Funnel steps (request names in journey order).
+    pub steps: Vec<String>,
+}
+
+/// A user-defined metric.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetricKey {
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: MetricKind,
 }
 
 /// A resolved host and port.
@@ -34,46 +69,30 @@ pub struct Target {
     pub authority: String,
 }
 
-/// One request, ready to send.
+/// Test data ready for VUs: values by column slot.
 #[derive(Debug, Clone)]
-pub struct CompiledRequest {
-    /// Result key id.
-    pub key: usize,
-    /// Index into `CompiledPlan::targets`.
-    pub target: usize,
-    /// The encoded request.
-    pub bytes: Arc<[u8]>,
-    /// Whether the method is HEAD (the response has no body).
-    pub head_request: bool,
-    /// Request timeout, ns.
-    pub timeout_ns: u64,
+pub struct CompiledFeeder {
+    /// The plan's feeder (policy and name).
+    pub spec: Feeder,
+    /// Variable slot of each column.
+    pub slots: Vec<u16>,
 }
 
-/// A compiled step.
-#[derive(Debug, Clone)]
-pub enum CompiledStep {
-    /// Send a request, read the response.
-    Request(CompiledRequest),
-}
-
-/// A compiled journey.
-#[derive(Debug, Clone)]
-pub struct CompiledJourney {
-    /// Steps in order.
-    pub steps: Vec<CompiledStep>,
-}
-
-/// A compiled scenario.
+/// A scenario ready to run.
 #[derive(Debug, Clone)]
 pub struct CompiledScenario {
     /// Name.
     pub name: String,
-    /// The journey its VUs walk.
-    pub journey: Arc<CompiledJourney>,
+    /// Journeys (one, or a mix) with their journey key ids.
+    pub journeys: Vec<(Arc<CompiledJourney>, usize)>,
+    /// Cumulative mix weights, normalised (last = 1).
+    pub cumulative: Vec<f64>,
     /// When iterations start.
     pub executor: ExecutorConfig,
     /// Offset from the run's start, ns.
     pub start_ns: u64,
+    /// Time running iterations get after the executor ends, ns.
+    pub graceful_stop_ns: u64,
 }
 
 /// Everything the workers need, immutable and shared.
@@ -83,16 +102,32 @@ pub struct CompiledPlan {
     pub plan: Plan,
     /// Result keys, indexed by key id.
     pub keys: Vec<RequestKey>,
+    /// Checks, indexed by check id.
+    pub checks: Vec<CheckKey>,
+    /// Journeys per scenario, indexed by journey key id.
+    pub journeys: Vec<JourneyKey>,
+    /// User metrics, indexed by metric id.
+    pub metrics: Vec<MetricKey>,
+    /// Variable slots.
+    pub vars: VarTable,
+    /// Test data.
+    pub feeders: Vec<CompiledFeeder>,
     /// Scenarios in name order.
     pub scenarios: Vec<CompiledScenario>,
     /// Resolved targets.
     pub targets: Vec<Target>,
+    /// Thresholds.
+    pub thresholds: Vec<CompiledThreshold>,
     /// Response limits.
     pub limits: Limits,
     /// Connect timeout, ns.
     pub connect_timeout_ns: u64,
     /// Statuses counted as success (inclusive).
     pub expected_status: (u16, u16),
+    /// Seed for all randomness.
+    pub seed: u64,
+    /// Variables set by extractions: unset at the start of every iteration.
+    pub iteration_slots: Vec<u16>,
 }
 
 /// Seconds (validated finite and ≥ 0) to nanoseconds.
@@ -101,122 +136,339 @@ pub fn ns(seconds: f64) -> u64 {
 }
 
 impl CompiledPlan {
+    /// How many of each thing a recorder frame counts.
+    pub fn layout(&self) -> crate::metrics::Layout {
+        crate::metrics::Layout {
+            keys: self.keys.len(),
+            checks: self.checks.len(),
+            journeys: self.journeys.iter().map(|j| j.steps.len()).collect(),
+            scenarios: self.scenarios.len(),
+            metrics: self
+                .metrics
+                .iter()
+                .map(|m| m.kind == MetricKind::Trend)
+                .collect(),
+        }
+    }
+
     /// Compiles a validated plan, resolving host names.
     pub fn compile(plan: Plan) -> Result<CompiledPlan, RunError> {
-        let mut keys: Vec<RequestKey> = Vec::new();
         let mut targets: Vec<(String, Target)> = Vec::new();
-        let mut scenarios = Vec::new();
-        for (name, scenario) in &plan.scenarios {
-            let journey = &plan.journeys[&scenario.journey];
-            let mut steps = Vec::with_capacity(journey.steps.len());
-            for step in &journey.steps {
-                match step {
-                    Step::Request(spec) => {
-                        let request = compile_request(&plan, name, spec, &mut keys, &mut targets)?;
-                        steps.push(CompiledStep::Request(request));
-                    }
+        let mut failure: Option<RunError> = None;
+        let mut resolve = |authority: &str, host: &str, port: u16| -> usize {
+            if let Some(i) = targets.iter().position(|(a, _)| a == authority) {
+                return i;
+            }
+            match resolve(host, port) {
+                Ok(addr) => targets.push((
+                    authority.to_string(),
+                    Target {
+                        addr,
+                        authority: authority.to_string(),
+                    },
+                )),
+                Err(e) => {
+                    failure.get_or_insert(e);
+                    let dummy = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
+                    targets.push((
+                        authority.to_string(),
+                        Target {
+                            addr: dummy,
+                            authority: authority.to_string(),
+                        },
+                    ));
                 }
             }
-            scenarios.push(CompiledScenario {
-                name: name.clone(),
-                journey: Arc::new(CompiledJourney { steps }),
-                executor: scenario.executor.clone(),
-                start_ns: ns(scenario.start_s),
-            });
+            targets.len() - 1
+        };
+        let (mut compiled, problems) = build(plan, &mut resolve);
+        if let Some(e) = failure {
+            return Err(e);
         }
-        let http = &plan.options.http;
-        Ok(CompiledPlan {
-            limits: Limits {
-                max_head_bytes: http.max_head_bytes as usize,
-                max_body_bytes: http.max_body_bytes,
-            },
-            connect_timeout_ns: ns(http.connect_timeout_s),
-            expected_status: http.expected_status,
-            keys,
-            scenarios,
-            targets: targets.into_iter().map(|(_, t)| t).collect(),
-            plan,
-        })
+        debug_assert!(
+            problems.0.is_empty(),
+            "compile after validate: {:?}",
+            problems.0
+        );
+        compiled.targets = targets.into_iter().map(|(_, t)| t).collect();
+        Ok(compiled)
     }
 }
 
-fn compile_request(
-    plan: &Plan,
-    scenario: &str,
-    spec: &RequestSpec,
-    keys: &mut Vec<RequestKey>,
-    targets: &mut Vec<(String, Target)>,
-) -> Result<CompiledRequest, RunError> {
-    let url = Url::parse(&spec.url).expect("validated");
-    let host = url.host_str().expect("validated").to_string();
-    let port = url.port_or_known_default().unwrap_or(80);
-    let authority = match url.port() {
-        Some(p) => format!("{host}:{p}"),
-        None => host.clone(),
-    };
-    let target = match targets.iter().position(|(a, _)| *a == authority) {
-        Some(i) => i,
-        None => {
-            targets.push((
-                authority.clone(),
-                Target {
-                    addr: resolve(&host, port)?,
-                    authority: authority.clone(),
+/// Every problem the compiler finds in `plan` (no DNS).
+pub fn problems(plan: &Plan) -> Vec<PlanIssue> {
+    build(plan.clone(), &mut |_, _, _| 0).1 .0
+}
+
+fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (CompiledPlan, Problems) {
+    let mut problems = Problems::default();
+    let mut vars = VarTable::new();
+    let mut feeders = Vec::new();
+    for (i, feeder) in plan.data.iter().enumerate() {
+        let slots = feeder.columns.iter().map(|c| vars.define(c)).collect();
+        check_feeder(feeder, i, &mut problems);
+        feeders.push(CompiledFeeder {
+            spec: feeder.clone(),
+            slots,
+        });
+    }
+    let data_slots: Vec<u16> = feeders
+        .iter()
+        .flat_map(|f| f.slots.iter().copied())
+        .collect();
+    let mut keys: Vec<RequestKey> = Vec::new();
+    let mut checks: Vec<CheckKey> = Vec::new();
+    let mut journeys: Vec<JourneyKey> = Vec::new();
+    let mut metrics: Vec<MetricKey> = Vec::new();
+    let mut scenarios = Vec::new();
+    let timeout_ns = ns(plan.options.http.timeout_s);
+    for (scenario_name, scenario) in &plan.scenarios {
+        let mut compiled_journeys = Vec::new();
+        let mut weights = Vec::new();
+        for (journey_name, weight) in scenario.journeys() {
+            let Some(journey) = plan.journeys.get(journey_name) else {
+                continue;
+            };
+            let mut request_key = |name: &str, method: &str| {
+                intern(
+                    &mut keys,
+                    RequestKey {
+                        scenario: scenario_name.clone(),
+                        name: name.into(),
+                        method: method.into(),
+                    },
+                )
+            };
+            let mut check_key = |request: &str, name: &str| {
+                intern(
+                    &mut checks,
+                    CheckKey {
+                        scenario: scenario_name.clone(),
+                        request: request.into(),
+                        name: name.into(),
+                    },
+                )
+            };
+            let mut metric =
+                |name: &str, kind: MetricKind| match metrics.iter().position(|m| m.name == name) {
+                    Some(i) if metrics[i].kind == kind => Ok(i),
+                    Some(i) => Err(format!(
+                        "metric {name:?} is a {:?} elsewhere, here a {kind:?}",
+                        metrics[i].kind
+                    )
+                    .to_lowercase()),
+                    None => {
+                        metrics.push(MetricKey {
+                            name: name.into(),
+                            kind,
+                        });
+                        Ok(metrics.len() - 1)
+                    }
+                };
+            let mut cx = Context {
+                scenario: scenario_name,
+                vars: &mut vars,
+                data_slots: &data_slots,
+                timeout_ns,
+                request_key: &mut request_key,
+                check_key: &mut check_key,
+                metric: &mut metric,
+                target: &mut *target,
+            };
+            let compiled = compile_journey(
+                journey_name,
+                journey,
+                &format!("journeys.{journey_name}"),
+                &mut cx,
+                &mut problems,
+            );
+            let key = intern(
+                &mut journeys,
+                JourneyKey {
+                    scenario: scenario_name.clone(),
+                    journey: journey_name.into(),
+                    steps: compiled.steps.clone(),
                 },
-            ));
-            targets.len() - 1
+            );
+            compiled_journeys.push((Arc::new(compiled), key));
+            weights.push(weight);
         }
+        let total: f64 = weights.iter().sum();
+        let mut acc = 0.0;
+        let mut cumulative: Vec<f64> = weights
+            .iter()
+            .map(|w| {
+                acc += w / total.max(f64::MIN_POSITIVE);
+                acc
+            })
+            .collect();
+        if let Some(last) = cumulative.last_mut() {
+            *last = 1.0;
+        }
+        scenarios.push(CompiledScenario {
+            name: scenario_name.clone(),
+            journeys: compiled_journeys,
+            cumulative,
+            executor: scenario.executor.clone(),
+            start_ns: ns(scenario.start_s),
+            graceful_stop_ns: ns(scenario.graceful_stop_s),
+        });
+    }
+    // Journeys no scenario runs are still checked, so a typo does not hide until they are used.
+    let used: Vec<&str> = plan
+        .scenarios
+        .values()
+        .flat_map(|s| s.journeys().into_iter().map(|(j, _)| j))
+        .collect();
+    for (name, journey) in plan
+        .journeys
+        .iter()
+        .filter(|(n, _)| !used.contains(&n.as_str()))
+    {
+        let (mut k, mut c, mut m): (Vec<RequestKey>, Vec<CheckKey>, Vec<MetricKey>) =
+            Default::default();
+        let mut request_key = |n: &str, method: &str| {
+            intern(
+                &mut k,
+                RequestKey {
+                    scenario: String::new(),
+                    name: n.into(),
+                    method: method.into(),
+                },
+            )
+        };
+        let mut check_key = |r: &str, n: &str| {
+            intern(
+                &mut c,
+                CheckKey {
+                    scenario: String::new(),
+                    request: r.into(),
+                    name: n.into(),
+                },
+            )
+        };
+        let mut metric = |n: &str, kind: MetricKind| {
+            Ok(intern(
+                &mut m,
+                MetricKey {
+                    name: n.into(),
+                    kind,
+                },
+            ))
+        };
+        let mut scratch_vars = vars.clone();
+        let mut cx = Context {
+            scenario: "",
+            vars: &mut scratch_vars,
+            data_slots: &data_slots,
+            timeout_ns,
+            request_key: &mut request_key,
+            check_key: &mut check_key,
+            metric: &mut metric,
+            target: &mut |_, _, _| 0,
+        };
+        compile_journey(
+            name,
+            journey,
+            &format!("journeys.{name}"),
+            &mut cx,
+            &mut problems,
+        );
+    }
+    let names = thresholds::Names {
+        keys: &keys,
+        checks: &checks,
+        journeys: &journeys,
+        metrics: &metrics,
     };
-    let path = match url.query() {
-        Some(q) => format!("{}?{q}", url.path()),
-        None => url.path().to_string(),
+    let compiled_thresholds = thresholds::compile(&plan.thresholds, &names, &mut problems);
+    let http = &plan.options.http;
+    let compiled = CompiledPlan {
+        limits: Limits {
+            max_head_bytes: http.max_head_bytes as usize,
+            max_body_bytes: http.max_body_bytes,
+        },
+        connect_timeout_ns: ns(http.connect_timeout_s),
+        expected_status: http.expected_status,
+        seed: plan
+            .options
+            .seed
+            .unwrap_or_else(|| crate::clock::now_ns() ^ 0x9E37_79B9_7F4A_7C15),
+        keys,
+        checks,
+        journeys,
+        metrics,
+        vars,
+        feeders,
+        scenarios,
+        targets: Vec::new(),
+        thresholds: compiled_thresholds,
+        iteration_slots: Vec::new(),
+        plan,
     };
-    let name = spec
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("{} {}", spec.method, url.path()));
-    let key = RequestKey {
-        scenario: scenario.to_string(),
-        name,
-        method: spec.method.clone(),
-    };
-    let key = match keys.iter().position(|k| *k == key) {
+    let mut compiled = compiled;
+    compiled.iteration_slots = (BUILTINS.len() as u16..compiled.vars.len() as u16)
+        .filter(|s| !data_slots.contains(s))
+        .collect();
+    (compiled, problems)
+}
+
+fn check_feeder(feeder: &Feeder, i: usize, problems: &mut Problems) {
+    let at = format!("data[{i}]");
+    if feeder.columns.is_empty() {
+        problems.push(
+            format!("{at}.columns"),
+            format!("data {:?} has no columns", feeder.name),
+        );
+    }
+    for c in &feeder.columns {
+        if c.is_empty()
+            || c.starts_with("__")
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            problems.push(
+                format!("{at}.columns"),
+                format!("{c:?} is not a usable variable name (letters, digits, `_`, `.`)"),
+            );
+        }
+    }
+    if feeder.rows.is_empty() {
+        problems.push(
+            format!("{at}.rows"),
+            format!("data {:?} has no rows", feeder.name),
+        );
+    }
+    if let Some((r, row)) = feeder
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.len() != feeder.columns.len())
+    {
+        problems.push(
+            format!("{at}.rows[{r}]"),
+            format!(
+                "has {} values for {} columns",
+                row.len(),
+                feeder.columns.len()
+            ),
+        );
+    }
+}
+
+fn intern<T: PartialEq>(table: &mut Vec<T>, item: T) -> usize {
+    match table.iter().position(|k| *k == item) {
         Some(i) => i,
         None => {
-            keys.push(key);
-            keys.len() - 1
+            table.push(item);
+            table.len() - 1
         }
-    };
-    let body = match &spec.body {
-        None => Vec::new(),
-        Some(Body::Text(text)) => text.as_bytes().to_vec(),
-        Some(Body::Base64(text)) => base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .expect("validated"),
-    };
-    let mut bytes = Vec::new();
-    encode(
-        &RequestParts {
-            method: &spec.method,
-            target: &path,
-            host: &authority,
-            headers: &spec.headers,
-            body: &body,
-        },
-        &mut bytes,
-    );
-    Ok(CompiledRequest {
-        key,
-        target,
-        bytes: bytes.into(),
-        head_request: spec.method.eq_ignore_ascii_case("HEAD"),
-        timeout_ns: ns(spec.timeout_s.unwrap_or(plan.options.http.timeout_s)),
-    })
+    }
 }
 
 fn resolve(host: &str, port: u16) -> Result<SockAddr, RunError> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let addrs = (bare, port)
+    let addrs = (host, port)
         .to_socket_addrs()
         .map_err(|e| RunError::Resolve {
             host: host.to_string(),
@@ -233,42 +485,5 @@ fn resolve(host: &str, port: u16) -> Result<SockAddr, RunError> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn interns_keys_and_targets_and_encodes_once() {
-        let text = r#"{"version": 1,
-            "journeys": {"j": {"steps": [
-                {"request": {"method": "GET", "url": "http://127.0.0.1:8080/a?x=1"}},
-                {"request": {"method": "POST", "url": "http://127.0.0.1:8080/b", "body": {"text": "hi"}, "name": "post b"}},
-                {"request": {"method": "GET", "url": "http://127.0.0.1:8080/a?x=2"}}]}},
-            "scenarios": {"s": {"journey": "j", "executor": {"type": "constant_vus", "vus": 1, "duration_s": 1}}}}"#;
-        let plan = CompiledPlan::compile(Plan::from_json(text).unwrap()).unwrap();
-        assert_eq!(plan.targets.len(), 1);
-        assert_eq!(plan.keys.len(), 2, "{:?}", plan.keys);
-        assert_eq!(plan.keys[0].name, "GET /a");
-        assert_eq!(plan.keys[1].name, "post b");
-        let CompiledStep::Request(r) = &plan.scenarios[0].journey.steps[1];
-        let text = std::str::from_utf8(&r.bytes).unwrap();
-        assert!(
-            text.starts_with("POST /b HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n")
-                && text.ends_with("\r\n\r\nhi"),
-            "{text}"
-        );
-        let CompiledStep::Request(r) = &plan.scenarios[0].journey.steps[2];
-        assert!(std::str::from_utf8(&r.bytes)
-            .unwrap()
-            .starts_with("GET /a?x=2 HTTP/1.1"));
-        assert_eq!(r.timeout_ns, 60_000_000_000);
-    }
-
-    #[test]
-    fn unresolvable_host_is_a_run_error() {
-        let text = r#"{"version": 1,
-            "journeys": {"j": {"steps": [{"request": {"method": "GET", "url": "http://no-such-host.invalid/"}}]}},
-            "scenarios": {"s": {"journey": "j", "executor": {"type": "constant_vus", "vus": 1, "duration_s": 1}}}}"#;
-        let err = CompiledPlan::compile(Plan::from_json(text).unwrap()).unwrap_err();
-        assert!(err.to_string().contains("no-such-host.invalid"), "{err}");
-    }
-}
+#[path = "compile_tests.rs"]
+mod tests;

@@ -15,6 +15,16 @@ pub enum Saturation {
     Queue,
 }
 
+/// One stage of a ramp: move linearly to `target` over `duration_s`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Stage {
+    /// Length, seconds.
+    pub duration_s: f64,
+    /// VUs (ramping_vus) or iterations per time unit (ramping_arrival_rate) at the end.
+    pub target: f64,
+}
+
 /// An executor and its parameters.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
@@ -26,6 +36,27 @@ pub enum ExecutorConfig {
         /// How long, seconds.
         duration_s: f64,
     },
+    /// The number of VUs follows stages (closed model).
+    RampingVus {
+        /// VUs at the start.
+        #[serde(default)]
+        start_vus: u64,
+        /// Stages.
+        stages: Vec<Stage>,
+        /// How long a VU removed by a ramp-down may finish its iteration, seconds.
+        #[serde(default = "thirty")]
+        graceful_ramp_down_s: f64,
+    },
+    /// Each VU runs a fixed number of iterations (closed model).
+    PerVuIterations {
+        /// Number of VUs.
+        vus: u64,
+        /// Iterations per VU.
+        iterations: u64,
+        /// Upper bound on the scenario's duration, seconds.
+        #[serde(default = "ten_minutes")]
+        max_duration_s: f64,
+    },
     /// A fixed number of VUs share a total number of iterations (closed model).
     SharedIterations {
         /// Number of VUs.
@@ -33,6 +64,7 @@ pub enum ExecutorConfig {
         /// Total iterations across all VUs.
         iterations: u64,
         /// Upper bound on the scenario's duration, seconds.
+        #[serde(default = "ten_minutes")]
         max_duration_s: f64,
     },
     /// Iterations start at a fixed rate, whatever the response times (open model).
@@ -55,10 +87,36 @@ pub enum ExecutorConfig {
         #[serde(default)]
         when_saturated: Saturation,
     },
+    /// The arrival rate follows stages (open model).
+    RampingArrivalRate {
+        /// Iterations per `time_unit_s` at the start.
+        #[serde(default)]
+        start_rate: f64,
+        /// The unit of rates, seconds.
+        #[serde(default = "one")]
+        time_unit_s: f64,
+        /// Stages (targets are rates).
+        stages: Vec<Stage>,
+        /// VUs created before the start.
+        pre_allocated_vus: u64,
+        /// Upper bound on VUs.
+        max_vus: u64,
+        /// What to do when no VU is free at an iteration's intended start.
+        #[serde(default)]
+        when_saturated: Saturation,
+    },
 }
 
 fn one() -> f64 {
     1.0
+}
+
+fn thirty() -> f64 {
+    30.0
+}
+
+fn ten_minutes() -> f64 {
+    600.0
 }
 
 impl ExecutorConfig {
@@ -66,26 +124,52 @@ impl ExecutorConfig {
     pub fn name(&self) -> &'static str {
         match self {
             ExecutorConfig::ConstantVus { .. } => "constant_vus",
+            ExecutorConfig::RampingVus { .. } => "ramping_vus",
+            ExecutorConfig::PerVuIterations { .. } => "per_vu_iterations",
             ExecutorConfig::SharedIterations { .. } => "shared_iterations",
             ExecutorConfig::ConstantArrivalRate { .. } => "constant_arrival_rate",
+            ExecutorConfig::RampingArrivalRate { .. } => "ramping_arrival_rate",
         }
+    }
+
+    /// Whether iterations arrive on a schedule (open model) rather than per VU (closed model).
+    pub fn is_open_model(&self) -> bool {
+        matches!(
+            self,
+            ExecutorConfig::ConstantArrivalRate { .. } | ExecutorConfig::RampingArrivalRate { .. }
+        )
     }
 
     /// Most VUs this executor can have at once.
     pub fn max_vus(&self) -> u64 {
-        match *self {
+        match self {
             ExecutorConfig::ConstantVus { vus, .. }
-            | ExecutorConfig::SharedIterations { vus, .. } => vus,
-            ExecutorConfig::ConstantArrivalRate { max_vus, .. } => max_vus,
+            | ExecutorConfig::SharedIterations { vus, .. }
+            | ExecutorConfig::PerVuIterations { vus, .. } => *vus,
+            ExecutorConfig::RampingVus {
+                start_vus, stages, ..
+            } => stages
+                .iter()
+                .map(|s| s.target.max(0.0).round() as u64)
+                .max()
+                .unwrap_or(0)
+                .max(*start_vus),
+            ExecutorConfig::ConstantArrivalRate { max_vus, .. }
+            | ExecutorConfig::RampingArrivalRate { max_vus, .. } => *max_vus,
         }
     }
 
     /// Longest the executor runs, seconds (before graceful stop).
     pub fn duration_s(&self) -> f64 {
-        match *self {
+        match self {
             ExecutorConfig::ConstantVus { duration_s, .. }
-            | ExecutorConfig::ConstantArrivalRate { duration_s, .. } => duration_s,
-            ExecutorConfig::SharedIterations { max_duration_s, .. } => max_duration_s,
+            | ExecutorConfig::ConstantArrivalRate { duration_s, .. } => *duration_s,
+            ExecutorConfig::SharedIterations { max_duration_s, .. }
+            | ExecutorConfig::PerVuIterations { max_duration_s, .. } => *max_duration_s,
+            ExecutorConfig::RampingVus { stages, .. }
+            | ExecutorConfig::RampingArrivalRate { stages, .. } => {
+                stages.iter().map(|s| s.duration_s).sum()
+            }
         }
     }
 }

@@ -6,9 +6,12 @@
 //! host names once in `compile`.
 
 pub mod compile;
+pub mod data;
 pub mod executor;
 pub mod journey;
 pub mod options;
+pub mod program;
+pub mod request;
 pub mod validate;
 
 use std::collections::BTreeMap;
@@ -16,12 +19,16 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 pub use compile::{
-    CompiledJourney, CompiledPlan, CompiledRequest, CompiledScenario, CompiledStep, RequestKey,
+    CheckKey, CompiledFeeder, CompiledPlan, CompiledScenario, JourneyKey, MetricKey, RequestKey,
     Target,
 };
-pub use executor::{ExecutorConfig, Saturation};
-pub use journey::{Body, Journey, RequestSpec, Step};
+pub use data::{Exhausted, Feeder, Order, Per};
+pub use executor::{ExecutorConfig, Saturation, Stage};
+pub use journey::{
+    Body, Branch, Check, Extract, Journey, MetricKind, MetricStep, RequestSpec, Step, Think,
+};
 pub use options::{HttpOptions, Options};
+pub use program::{CompiledJourney, CompiledRequest, Instr};
 
 use crate::error::PlanError;
 
@@ -41,22 +48,82 @@ pub struct Plan {
     pub journeys: BTreeMap<String, Journey>,
     /// Scenarios by name.
     pub scenarios: BTreeMap<String, Scenario>,
+    /// Test data: rows handed to VUs as variables.
+    #[serde(default)]
+    pub data: Vec<Feeder>,
+    /// Pass/fail criteria: metric (with optional `{tag:value}` filter) → conditions.
+    #[serde(default)]
+    pub thresholds: BTreeMap<String, Vec<ThresholdSpec>>,
     /// Run-wide options.
     #[serde(default)]
     pub options: Options,
 }
 
-/// A journey driven by an executor.
+/// A journey (or a weighted mix of journeys) driven by an executor.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Scenario {
-    /// Name of the journey in `Plan::journeys`.
-    pub journey: String,
+    /// Name of the journey in `Plan::journeys` (or use `mix`).
+    #[serde(default)]
+    pub journey: Option<String>,
+    /// A weighted mix of journeys: each iteration picks one (e.g. production endpoint ratios).
+    #[serde(default)]
+    pub mix: Vec<MixEntry>,
     /// When iterations start.
     pub executor: ExecutorConfig,
     /// Delay from the start of the run, seconds.
     #[serde(default)]
     pub start_s: f64,
+    /// After the executor's end, how long running iterations may finish before they are
+    /// interrupted, seconds.
+    #[serde(default = "thirty")]
+    pub graceful_stop_s: f64,
+    /// Intended number of concurrent sessions, when the rate was derived from it (Little's law);
+    /// the result reports the achieved number beside it.
+    #[serde(default)]
+    pub expected_concurrency: Option<f64>,
+}
+
+fn thirty() -> f64 {
+    30.0
+}
+
+/// One journey of a mix.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MixEntry {
+    /// Journey name.
+    pub journey: String,
+    /// Relative weight (> 0).
+    pub weight: f64,
+}
+
+impl Scenario {
+    /// (journey name, weight) for every journey this scenario runs.
+    pub fn journeys(&self) -> Vec<(&str, f64)> {
+        match &self.journey {
+            Some(j) => vec![(j.as_str(), 1.0)],
+            None => self
+                .mix
+                .iter()
+                .map(|m| (m.journey.as_str(), m.weight))
+                .collect(),
+        }
+    }
+}
+
+/// One threshold condition, e.g. `p(95)<500`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdSpec {
+    /// k6 syntax: `avg|min|med|max|p(N)|rate|count|value` `<|<=|>|>=|==|!=` number.
+    pub expression: String,
+    /// Stop the whole run as soon as this fails.
+    #[serde(default)]
+    pub abort_on_fail: bool,
+    /// With `abort_on_fail`: do not evaluate for this long after the start, seconds.
+    #[serde(default)]
+    pub delay_abort_eval_s: f64,
 }
 
 impl Plan {

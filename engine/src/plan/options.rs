@@ -15,8 +15,9 @@ pub struct Options {
     pub send_window_us: u64,
     /// Send-lag p99 above this marks the generator as saturated, microseconds.
     pub lag_bound_us: u64,
-    /// After the load phase, how long in-flight requests may finish, seconds.
-    pub graceful_stop_s: f64,
+    /// Seed for think times, branches and random helpers (default: from the clock). The same
+    /// seed gives every VU the same random choices again.
+    pub seed: Option<u64>,
 }
 
 impl Default for Options {
@@ -26,7 +27,7 @@ impl Default for Options {
             http: HttpOptions::default(),
             send_window_us: 1_000,
             lag_bound_us: 1_000,
-            graceful_stop_s: 30.0,
+            seed: None,
         }
     }
 }

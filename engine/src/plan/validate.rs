@@ -1,17 +1,18 @@
 //! Plan validation: walks the whole plan and collects every problem with its path, so that a
 //! user fixes them all in one go (k6's `Validate() []error`). Runs before any socket is opened.
+//! Scenario, executor and option rules live here; journeys, templates, checks, extractions and
+//! thresholds are checked by compiling them (without DNS), so there is one set of rules.
 
-use url::Url;
-
-use super::{Body, ExecutorConfig, Options, Plan, RequestSpec, Step, PLAN_VERSION};
-use crate::error::{PlanError, PlanIssue};
+use super::program::Problems;
+use super::{ExecutorConfig, Options, Plan, Scenario, Stage, PLAN_VERSION};
+use crate::error::PlanError;
 
 /// Checks `plan`; returns every problem found.
 pub fn validate(plan: &Plan) -> Result<(), PlanError> {
-    let mut v = Issues::default();
+    let mut v = Problems::default();
     if plan.version != PLAN_VERSION {
         v.push(
-            "version",
+            "version".into(),
             format!(
                 "this engine reads plan version {PLAN_VERSION}, got {}",
                 plan.version
@@ -19,122 +20,96 @@ pub fn validate(plan: &Plan) -> Result<(), PlanError> {
         );
     }
     if plan.scenarios.is_empty() {
-        v.push("scenarios", "a plan needs at least one scenario");
+        v.push(
+            "scenarios".into(),
+            "a plan needs at least one scenario".into(),
+        );
     }
     for (name, journey) in &plan.journeys {
-        let path = format!("journeys.{name}");
         if journey.steps.is_empty() {
-            v.push(format!("{path}.steps"), "a journey needs at least one step");
-        }
-        for (i, step) in journey.steps.iter().enumerate() {
-            match step {
-                Step::Request(request) => {
-                    check_request(&mut v, &format!("{path}.steps[{i}].request"), request)
-                }
-            }
+            v.push(
+                format!("journeys.{name}.steps"),
+                "a journey needs at least one step".into(),
+            );
         }
     }
     for (name, scenario) in &plan.scenarios {
-        let path = format!("scenarios.{name}");
-        if !plan.journeys.contains_key(&scenario.journey) {
-            let known: Vec<&str> = plan.journeys.keys().map(String::as_str).collect();
-            v.push(
-                format!("{path}.journey"),
-                format!(
-                    "unknown journey {:?}, expected one of {known:?}",
-                    scenario.journey
-                ),
-            );
-        }
-        positive_or_zero(&mut v, &format!("{path}.start_s"), scenario.start_s);
-        check_executor(&mut v, &format!("{path}.executor"), &scenario.executor);
+        check_scenario(&mut v, &format!("scenarios.{name}"), scenario, plan);
     }
     check_options(&mut v, &plan.options);
-    v.finish()
-}
-
-#[derive(Default)]
-struct Issues(Vec<PlanIssue>);
-
-impl Issues {
-    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
-        self.0.push(PlanIssue {
-            path: path.into(),
-            message: message.into(),
-        });
-    }
-    fn finish(self) -> Result<(), PlanError> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(PlanError { issues: self.0 })
-        }
+    v.0.extend(super::compile::problems(plan));
+    if v.0.is_empty() {
+        Ok(())
+    } else {
+        Err(PlanError { issues: v.0 })
     }
 }
 
-fn check_request(v: &mut Issues, path: &str, r: &RequestSpec) {
-    if r.method.is_empty() || !r.method.bytes().all(is_token_byte) {
-        v.push(
-            format!("{path}.method"),
-            format!(
-                "must be an HTTP method token like GET or POST, got {:?}",
-                r.method
-            ),
-        );
-    }
-    match Url::parse(&r.url) {
-        Err(e) => v.push(format!("{path}.url"), format!("invalid URL {:?}: {e}", r.url)),
-        Ok(url) if url.scheme() != "http" => v.push(
-            format!("{path}.url"),
-            format!("unsupported scheme {:?} in {:?}: horde speaks http:// (https:// comes with TLS support)", url.scheme(), r.url),
+fn check_scenario(v: &mut Problems, path: &str, s: &Scenario, plan: &Plan) {
+    let known: Vec<&str> = plan.journeys.keys().map(String::as_str).collect();
+    match (&s.journey, s.mix.is_empty()) {
+        (Some(_), false) => v.push(
+            format!("{path}.mix"),
+            "give either `journey` or `mix`, not both".into(),
         ),
-        Ok(url) if url.host_str().is_none_or(str::is_empty) => {
-            v.push(format!("{path}.url"), format!("URL {:?} has no host", r.url))
-        }
-        Ok(_) => {}
+        (None, true) => v.push(
+            format!("{path}.journey"),
+            format!("a scenario needs a journey (one of {known:?}) or a mix"),
+        ),
+        _ => {}
     }
-    for (i, (name, value)) in r.headers.iter().enumerate() {
-        if name.is_empty() || !name.bytes().all(is_token_byte) {
+    for (i, (journey, weight)) in s.journeys().into_iter().enumerate() {
+        let at = if s.journey.is_some() {
+            format!("{path}.journey")
+        } else {
+            format!("{path}.mix[{i}]")
+        };
+        if !plan.journeys.contains_key(journey) {
             v.push(
-                format!("{path}.headers[{i}]"),
-                format!("invalid header name {name:?}"),
+                at.clone(),
+                format!("unknown journey {journey:?}, expected one of {known:?}"),
             );
         }
-        if value.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
-            v.push(
-                format!("{path}.headers[{i}]"),
-                format!("header {name:?} has a CR, LF or NUL in its value"),
-            );
+        if !(weight.is_finite() && weight > 0.0) {
+            v.push(format!("{at}.weight"), format!("must be > 0, got {weight}"));
         }
     }
-    if let Some(Body::Base64(text)) = &r.body {
-        use base64::Engine as _;
-        if base64::engine::general_purpose::STANDARD
-            .decode(text)
-            .is_err()
-        {
-            v.push(format!("{path}.body.base64"), "is not valid base64");
-        }
+    non_negative(v, &format!("{path}.start_s"), s.start_s);
+    non_negative(v, &format!("{path}.graceful_stop_s"), s.graceful_stop_s);
+    if let Some(c) = s.expected_concurrency {
+        positive(v, &format!("{path}.expected_concurrency"), c);
     }
-    if let Some(t) = r.timeout_s {
-        positive(v, &format!("{path}.timeout_s"), t);
-    }
+    check_executor(v, &format!("{path}.executor"), &s.executor);
 }
 
-fn check_executor(v: &mut Issues, path: &str, e: &ExecutorConfig) {
-    match *e {
+fn check_executor(v: &mut Problems, path: &str, e: &ExecutorConfig) {
+    let at = |field: &str| format!("{path}.{field}");
+    match e {
         ExecutorConfig::ConstantVus { vus, duration_s } => {
-            at_least_one(v, &format!("{path}.vus"), vus);
-            positive(v, &format!("{path}.duration_s"), duration_s);
+            at_least_one(v, &at("vus"), *vus);
+            positive(v, &at("duration_s"), *duration_s);
         }
-        ExecutorConfig::SharedIterations {
+        ExecutorConfig::RampingVus {
+            stages,
+            graceful_ramp_down_s,
+            ..
+        } => {
+            check_stages(v, path, stages, "VUs");
+            non_negative(v, &at("graceful_ramp_down_s"), *graceful_ramp_down_s);
+        }
+        ExecutorConfig::PerVuIterations {
+            vus,
+            iterations,
+            max_duration_s,
+        }
+        | ExecutorConfig::SharedIterations {
             vus,
             iterations,
             max_duration_s,
         } => {
-            at_least_one(v, &format!("{path}.vus"), vus);
-            at_least_one(v, &format!("{path}.iterations"), iterations);
-            positive(v, &format!("{path}.max_duration_s"), max_duration_s);
+            at_least_one(v, &at("vus"), *vus);
+            at_least_one(v, &at("iterations"), *iterations);
+            positive(v, &at("max_duration_s"), *max_duration_s);
         }
         ExecutorConfig::ConstantArrivalRate {
             rate,
@@ -145,24 +120,63 @@ fn check_executor(v: &mut Issues, path: &str, e: &ExecutorConfig) {
             max_iterations,
             ..
         } => {
-            positive(v, &format!("{path}.rate"), rate);
-            positive(v, &format!("{path}.time_unit_s"), time_unit_s);
-            positive(v, &format!("{path}.duration_s"), duration_s);
-            at_least_one(v, &format!("{path}.pre_allocated_vus"), pre_allocated_vus);
-            if max_vus < pre_allocated_vus {
-                v.push(
-                    format!("{path}.max_vus"),
-                    format!("must be ≥ pre_allocated_vus ({pre_allocated_vus}), got {max_vus}"),
-                );
-            }
+            positive(v, &at("rate"), *rate);
+            positive(v, &at("time_unit_s"), *time_unit_s);
+            positive(v, &at("duration_s"), *duration_s);
+            check_vus(v, path, *pre_allocated_vus, *max_vus);
             if let Some(n) = max_iterations {
-                at_least_one(v, &format!("{path}.max_iterations"), n);
+                at_least_one(v, &at("max_iterations"), *n);
             }
+        }
+        ExecutorConfig::RampingArrivalRate {
+            start_rate,
+            time_unit_s,
+            stages,
+            pre_allocated_vus,
+            max_vus,
+            ..
+        } => {
+            non_negative(v, &at("start_rate"), *start_rate);
+            positive(v, &at("time_unit_s"), *time_unit_s);
+            check_stages(v, path, stages, "iterations per time unit");
+            check_vus(v, path, *pre_allocated_vus, *max_vus);
         }
     }
 }
 
-fn check_options(v: &mut Issues, o: &Options) {
+fn check_vus(v: &mut Problems, path: &str, pre_allocated: u64, max: u64) {
+    at_least_one(v, &format!("{path}.pre_allocated_vus"), pre_allocated);
+    if max < pre_allocated {
+        v.push(
+            format!("{path}.max_vus"),
+            format!("must be ≥ pre_allocated_vus ({pre_allocated}), got {max}"),
+        );
+    }
+}
+
+fn check_stages(v: &mut Problems, path: &str, stages: &[Stage], what: &str) {
+    if stages.is_empty() {
+        v.push(format!("{path}.stages"), "needs at least one stage".into());
+    }
+    for (i, s) in stages.iter().enumerate() {
+        non_negative(v, &format!("{path}.stages[{i}].duration_s"), s.duration_s);
+        if !(s.target.is_finite() && s.target >= 0.0) {
+            v.push(
+                format!("{path}.stages[{i}].target"),
+                format!("{what} must be ≥ 0, got {}", s.target),
+            );
+        }
+    }
+    let total: f64 = stages.iter().map(|s| s.duration_s).sum();
+    if !stages.is_empty() && total <= 0.0 {
+        v.push(
+            format!("{path}.stages"),
+            format!("the stages must last longer than zero in total, got {total} s"),
+        );
+    }
+}
+
+fn check_options(v: &mut Problems, o: &Options) {
     if let Some(w) = o.workers {
         at_least_one(v, "options.workers", w);
     }
@@ -175,39 +189,34 @@ fn check_options(v: &mut Issues, o: &Options) {
     at_least_one(v, "options.http.max_body_bytes", o.http.max_body_bytes);
     if o.http.max_head_bytes < 256 {
         v.push(
-            "options.http.max_head_bytes",
+            "options.http.max_head_bytes".into(),
             format!("must be ≥ 256, got {}", o.http.max_head_bytes),
         );
     }
     let (lo, hi) = o.http.expected_status;
     if lo > hi || !(100..=599).contains(&lo) || !(100..=599).contains(&hi) {
         v.push(
-            "options.http.expected_status",
+            "options.http.expected_status".into(),
             format!("must be a range within 100..599, got [{lo}, {hi}]"),
         );
     }
-    positive_or_zero(v, "options.graceful_stop_s", o.graceful_stop_s);
     at_least_one(v, "options.lag_bound_us", o.lag_bound_us);
 }
 
-fn is_token_byte(b: u8) -> bool {
-    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
-}
-
-fn positive(v: &mut Issues, path: &str, x: f64) {
+fn positive(v: &mut Problems, path: &str, x: f64) {
     if !(x.is_finite() && x > 0.0) {
-        v.push(path, format!("must be > 0, got {x}"));
+        v.push(path.into(), format!("must be > 0, got {x}"));
     }
 }
 
-fn positive_or_zero(v: &mut Issues, path: &str, x: f64) {
+fn non_negative(v: &mut Problems, path: &str, x: f64) {
     if !(x.is_finite() && x >= 0.0) {
-        v.push(path, format!("must be ≥ 0, got {x}"));
+        v.push(path.into(), format!("must be ≥ 0, got {x}"));
     }
 }
 
-fn at_least_one(v: &mut Issues, path: &str, n: u64) {
+fn at_least_one(v: &mut Problems, path: &str, n: u64) {
     if n == 0 {
-        v.push(path, "must be ≥ 1, got 0");
+        v.push(path.into(), "must be ≥ 1, got 0".into());
     }
 }

@@ -1,13 +1,18 @@
-//! One virtual user: its connection, where it is in its journey, and the exchange in flight.
-//! Knows nothing about executors or about other VUs; the worker calls it with what happened
-//! (a completion, a timeout) and it says what it needs next.
+//! One virtual user: its connection, its variables, where it is in its journey, and the exchange
+//! in flight. Knows nothing about executors or other VUs; the worker calls it with what happened
+//! (a completion, a timeout, a think time that ended) and it says what it needs next.
 
 pub mod exchange;
 pub mod inflight;
+pub mod inspect;
 pub mod interpreter;
+pub mod render;
+pub mod vars;
 
 use crate::http::{Limits, ResponseReader};
 use crate::net::Conn;
+use crate::plan::program::MAX_REPEAT_DEPTH;
+use vars::Vars;
 
 /// Operations a VU has in flight, encoded in the ring's user data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,23 +49,29 @@ pub enum Phase {
     Connecting,
     /// Request sent (or being sent); reading the response.
     Exchanging,
+    /// Thinking, until a timer wakes it.
+    Thinking,
 }
 
 /// The request/response in flight.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Exchange {
-    /// Index of the request step in the journey.
-    pub step: usize,
+    /// Index of the request in the journey.
+    pub request: usize,
     /// Result key.
     pub key: usize,
     /// When the request should have been sent (ns).
     pub intended_ns: u64,
     /// When it was handed to the kernel (ns); 0 until stamped.
     pub sent_ns: u64,
+    /// When connecting started, if this exchange opened a connection (ns).
+    pub connect_start_ns: u64,
+    /// How long connecting took, if it did (ns).
+    pub connect_ns: Option<u64>,
+    /// Kernel receive time of the first response bytes (ns).
+    pub first_rx_ns: u64,
     /// Kernel receive time of the latest response bytes (ns).
     pub last_rx_ns: u64,
-    /// Give up at this time (ns).
-    pub deadline_ns: u64,
     /// The deadline passed and the operation was cancelled.
     pub timed_out: bool,
     /// Bytes received for this exchange.
@@ -81,6 +92,8 @@ pub struct Vu {
     pub slot: u32,
     /// Scenario index.
     pub scenario: usize,
+    /// 1-based VU number, unique across workers (`__vu`).
+    pub id: u64,
     /// The VU's connection (keep-alive across iterations).
     pub conn: Conn,
     /// Target index the connection is connected to.
@@ -91,29 +104,84 @@ pub struct Vu {
     pub conn_requests: u64,
     /// What the VU is doing.
     pub phase: Phase,
-    /// Intended start of the current iteration (ns).
-    pub iteration_start_ns: u64,
-    /// The exchange in flight.
-    pub x: Exchange,
     /// Response reader, reused across requests.
     pub reader: ResponseReader,
+    /// The exchange in flight.
+    pub x: Exchange,
+    /// Index of the current journey in the scenario's mix.
+    pub journey: usize,
+    /// Next instruction.
+    pub ip: usize,
+    /// Repeat counters by nesting depth.
+    pub loops: [u32; MAX_REPEAT_DEPTH],
+    /// The user's own clock: when they act next if nothing is late (ns).
+    pub clock_ns: u64,
+    /// Intended start of the current iteration (ns).
+    pub iteration_start_ns: u64,
+    /// Iterations started (`__iteration` is this minus one during an iteration).
+    pub iterations: u64,
+    /// Variables.
+    pub vars: Vars,
+    /// This VU's random numbers (think times, branches, helpers).
+    pub rng: fastrand::Rng,
+    /// Rendered request bytes.
+    pub tx: Vec<u8>,
+    /// Scratch space for rendering bodies.
+    pub scratch: Vec<u8>,
+    /// Kept response head (when checks or extractions need it).
+    pub head: Vec<u8>,
+    /// Kept response body (when checks or extractions need it).
+    pub body: Vec<u8>,
+    /// Bumped whenever a think timer is armed or abandoned, so stale timer entries are ignored.
+    pub wake_stamp: u32,
+    /// Asked to stop after its current iteration (ramp-down).
+    pub retiring: bool,
+    /// Set up for its scenario (per-VU data taken).
+    pub initialised: bool,
 }
 
 impl Vu {
     /// An idle VU with no connection.
-    pub fn new(slot: u32, scenario: usize, limits: Limits) -> Self {
+    pub fn new(
+        slot: u32,
+        scenario: usize,
+        id: u64,
+        vars: usize,
+        seed: u64,
+        limits: Limits,
+    ) -> Self {
         Self {
             slot,
             scenario,
+            id,
             conn: Conn::new(),
             conn_target: usize::MAX,
             generation: 0,
             conn_requests: 0,
             phase: Phase::Idle,
-            iteration_start_ns: 0,
-            x: Exchange::default(),
             reader: ResponseReader::new(limits),
+            x: Exchange::default(),
+            journey: 0,
+            ip: 0,
+            loops: [0; MAX_REPEAT_DEPTH],
+            clock_ns: 0,
+            iteration_start_ns: 0,
+            iterations: 0,
+            vars: Vars::new(vars),
+            rng: fastrand::Rng::with_seed(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+            tx: Vec::new(),
+            scratch: Vec::new(),
+            head: Vec::new(),
+            body: Vec::new(),
+            wake_stamp: 0,
+            retiring: false,
+            initialised: false,
         }
+    }
+
+    /// Whether the VU is inside an iteration.
+    pub fn busy(&self) -> bool {
+        self.phase != Phase::Idle
     }
 }
 

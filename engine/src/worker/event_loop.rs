@@ -1,26 +1,29 @@
-//! The per-worker loop: one thread, one ring, its VUs and its recorder frame.
+//! The per-worker loop: one thread, one ring, its VUs, its timers and its recorder frame.
 //!
-//! Each turn: read the clock once, reap completions, expire deadlines, start due iterations,
-//! flush a snapshot at second boundaries, stamp the sends queued this turn, then submit and wait —
-//! until the next due send, tick or deadline, or until a completion the loop must act on at once.
-//! Completions nobody waits for (an open-model response) do not wake the loop: their times come
-//! from kernel receive timestamps, so they are read at the next wake-up without losing accuracy.
+//! Each turn: read the clock once, reap completions, expire deadlines, wake VUs whose think time
+//! ended, let every scenario start, ramp or cut iterations, flush a snapshot at second
+//! boundaries, stamp the sends queued this turn, then submit and wait — until the next due send,
+//! timer, tick or deadline, or until a completion the loop must act on at once. Completions nobody
+//! waits for (an open-model response that ends an iteration) do not wake the loop: their times
+//! come from kernel receive timestamps, so reading them at the next wake-up loses no accuracy.
 //! That is what keeps a fixed-rate run cheap and honest at once.
 
+use std::cmp::Reverse;
 use std::sync::Arc;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use super::scenario::ScenarioRun;
+use super::data::DataCursors;
+use super::scenario::{ScenarioRun, Timers};
 use super::stop::{StopLevel, StopSignal};
-use crate::clock::{now_ns, RealtimeOffset};
+use crate::clock::{now_ns, thread_cpu_ns, RealtimeOffset};
 use crate::executor::Schedule;
-use crate::metrics::{Frame, Snapshot, WorkerReport};
+use crate::metrics::{Frame, Layout, Snapshot, WorkerReport};
 use crate::net::{Completion, Ring};
-use crate::plan::{CompiledPlan, Saturation};
+use crate::plan::CompiledPlan;
 use crate::vu::exchange::{self, Io, Outcome};
 use crate::vu::inflight::Inflight;
-use crate::vu::interpreter::{self, Walk};
+use crate::vu::interpreter;
 use crate::vu::{split_user_data, Op, Phase, Vu};
 
 /// User data of the wake-up read on the stop eventfd.
@@ -31,19 +34,21 @@ const SECOND: u64 = 1_000_000_000;
 
 /// One worker's whole state.
 pub struct Worker {
-    pub(super) index: usize,
-    pub(super) plan: Arc<CompiledPlan>,
-    pub(super) ring: Ring,
-    pub(super) vus: Vec<Vu>,
-    pub(super) scenarios: Vec<ScenarioRun>,
-    pub(super) inflight: Inflight,
-    pub(super) frame: Box<Frame>,
-    pub(super) snapshots: Sender<Snapshot>,
-    pub(super) spares: Receiver<Box<Frame>>,
-    pub(super) stop: Arc<StopSignal>,
-    pub(super) t0: u64,
-    pub(super) send_window_ns: u64,
-    pub(super) graceful_ns: u64,
+    index: usize,
+    plan: Arc<CompiledPlan>,
+    layout: Layout,
+    ring: Ring,
+    vus: Vec<Vu>,
+    scenarios: Vec<ScenarioRun>,
+    inflight: Inflight,
+    frame: Box<Frame>,
+    snapshots: Sender<Snapshot>,
+    spares: Receiver<Box<Frame>>,
+    stop: Arc<StopSignal>,
+    t0: u64,
+    send_window_ns: u64,
+    timers: Timers,
+    data: DataCursors,
     to_stamp: Vec<u32>,
     completions: Vec<Completion>,
     expired: Vec<u32>,
@@ -51,52 +56,78 @@ pub struct Worker {
     wake_armed: bool,
     second: u32,
     cpu_at_tick: u64,
-    stopping: bool,
-    stopped_by_user: Option<u64>,
-    graceful_deadline: u64,
+    user_stop: Option<u64>,
     aborted: bool,
+}
+
+/// Everything a worker is built from.
+pub struct Parts {
+    /// Worker index.
+    pub index: usize,
+    /// The plan.
+    pub plan: Arc<CompiledPlan>,
+    /// Frame layout.
+    pub layout: Layout,
+    /// The ring.
+    pub ring: Ring,
+    /// VUs.
+    pub vus: Vec<Vu>,
+    /// Scenarios.
+    pub scenarios: Vec<ScenarioRun>,
+    /// Data cursors.
+    pub data: DataCursors,
+    /// Snapshots to the collector.
+    pub snapshots: Sender<Snapshot>,
+    /// Frames back from the collector.
+    pub spares: Receiver<Box<Frame>>,
+    /// Stop requests.
+    pub stop: Arc<StopSignal>,
+    /// Common start time.
+    pub t0: u64,
+}
+
+macro_rules! io {
+    ($w:ident, $now:expr, $offset:expr) => {
+        Io {
+            ring: &mut $w.ring,
+            frame: &mut $w.frame,
+            plan: &$w.plan,
+            inflight: &mut $w.inflight,
+            to_stamp: &mut $w.to_stamp,
+            now_ns: $now,
+            offset: $offset,
+        }
+    };
 }
 
 impl Worker {
     /// Assembles a worker; `run` starts it.
-    #[allow(clippy::too_many_arguments)]
-    pub(super) fn new(
-        index: usize,
-        plan: Arc<CompiledPlan>,
-        ring: Ring,
-        vus: Vec<Vu>,
-        scenarios: Vec<ScenarioRun>,
-        snapshots: Sender<Snapshot>,
-        spares: Receiver<Box<Frame>>,
-        stop: Arc<StopSignal>,
-        t0: u64,
-    ) -> Self {
-        let keys = plan.keys.len();
-        let options = &plan.plan.options;
+    pub fn new(p: Parts) -> Self {
+        let send_window_ns = p.plan.plan.options.send_window_us * 1_000;
         Self {
-            index,
-            inflight: Inflight::new(vus.len()),
-            frame: Box::new(Frame::new(keys)),
-            send_window_ns: options.send_window_us * 1_000,
-            graceful_ns: crate::plan::compile::ns(options.graceful_stop_s),
-            plan,
-            ring,
-            vus,
-            scenarios,
-            snapshots,
-            spares,
-            stop,
-            t0,
+            index: p.index,
+            inflight: Inflight::new(p.vus.len()),
+            frame: Box::new(Frame::new(&p.layout)),
+            layout: p.layout,
+            send_window_ns,
+            plan: p.plan,
+            ring: p.ring,
+            vus: p.vus,
+            scenarios: p.scenarios,
+            snapshots: p.snapshots,
+            spares: p.spares,
+            stop: p.stop,
+            t0: p.t0,
+            timers: Timers::new(),
+            data: p.data,
             to_stamp: Vec::new(),
             completions: Vec::new(),
             expired: Vec::new(),
             wake_buf: Box::new(0),
             wake_armed: false,
             second: 0,
-            cpu_at_tick: crate::clock::thread_cpu_ns(),
-            stopping: false,
-            stopped_by_user: None,
-            graceful_deadline: u64::MAX,
+            cpu_at_tick: thread_cpu_ns(),
+            user_stop: None,
             aborted: false,
         }
     }
@@ -116,13 +147,14 @@ impl Worker {
             .filter_map(|s| s.load_end_ns)
             .max()
             .unwrap_or(self.t0);
-        let load_end = self.stopped_by_user.map_or(load_end, |t| t.min(load_end));
+        let load_end = self.user_stop.map_or(load_end, |t| t.min(load_end));
         let report = result.map(|()| WorkerReport {
             load_end_ns: load_end,
             ring_mode: self.ring.mode().name(),
         });
-        let mut frame = std::mem::replace(&mut self.frame, Box::new(Frame::new(0)));
-        frame.generator.busy_ns = crate::clock::thread_cpu_ns() - self.cpu_at_tick;
+        let mut frame =
+            std::mem::replace(&mut self.frame, Box::new(Frame::new(&Layout::default())));
+        frame.generator.busy_ns = thread_cpu_ns() - self.cpu_at_tick;
         frame.generator.wall_ns = now_ns()
             .saturating_sub(self.t0 + u64::from(self.second) * SECOND)
             .min(SECOND);
@@ -135,21 +167,18 @@ impl Worker {
     }
 
     fn run_loop(&mut self) -> Result<(), String> {
-        let mut turn_start = now_ns();
+        let mut now = now_ns();
         loop {
-            let now = turn_start;
             let offset = RealtimeOffset::sample();
             self.reap(now, offset);
             self.expire(now, offset);
-            self.check_stop(now, offset);
-            if !self.stopping {
-                self.start_due(now, offset);
-            }
+            self.wake_thinkers(now, offset);
+            self.manage(now, offset);
             let in_flight = self.inflight.len() as u64;
-            let generator = &mut self.frame.generator;
-            generator.max_in_flight = generator.max_in_flight.max(in_flight);
+            let g = &mut self.frame.generator;
+            g.max_in_flight = g.max_in_flight.max(in_flight);
             self.tick(now);
-            if self.stopping && self.idle() {
+            if self.done(now) {
                 return Ok(());
             }
             let submit = now_ns();
@@ -158,35 +187,251 @@ impl Worker {
             self.ring
                 .submit_and_wait(want, Some(deadline), submit)
                 .map_err(|e| format!("io_uring wait failed: {e}"))?;
-            turn_start = now_ns();
+            now = now_ns();
         }
     }
 
-    /// After a fatal error: cancel every operation and wait (bounded) for them, so that no kernel
-    /// operation outlives the buffers it points to.
-    fn cancel_everything(&mut self) {
-        for vu in &self.vus {
-            if vu.phase != Phase::Idle && vu.conn.is_open() {
-                self.ring.cancel_fd(vu.conn.fd);
+    fn stopping(&self) -> bool {
+        self.user_stop.is_some()
+    }
+
+    fn done(&self, now: u64) -> bool {
+        self.scenarios
+            .iter()
+            .all(|s| s.cut || s.finished(now) || self.stopping())
+            && self
+                .scenarios
+                .iter()
+                .all(|s| s.restart.is_empty() || s.cut || self.stopping())
+            && self.inflight.is_empty()
+            && self.vus.iter().all(|v| !v.busy())
+    }
+
+    /// Handles every ready completion.
+    fn reap(&mut self, now: u64, offset: RealtimeOffset) {
+        self.ring.drain(&mut self.completions);
+        let completions = std::mem::take(&mut self.completions);
+        let plan = self.plan.clone();
+        for c in &completions {
+            if c.user_data == WAKE {
+                self.wake_armed = false;
+                continue;
             }
-        }
-        let deadline = now_ns() + SECOND;
-        while now_ns() < deadline && self.vus.iter().any(|v| v.phase != Phase::Idle) {
-            let now = now_ns();
-            if self
-                .ring
-                .submit_and_wait(1, Some(now + 10_000_000), now)
-                .is_err()
+            if c.user_data == 0 {
+                continue; // a cancellation that found nothing to cancel
+            }
+            let (slot, generation, op) = split_user_data(c.user_data);
+            let vu = &mut self.vus[slot as usize];
+            if generation != vu.generation & 0x00FF_FFFF
+                || !matches!(vu.phase, Phase::Connecting | Phase::Exchanging)
             {
+                continue; // from a connection already given up
+            }
+            let cs = &plan.scenarios[vu.scenario];
+            let (request, jk) = interpreter::current_request(vu, cs);
+            let w = &mut *self;
+            let mut io = io!(w, now, offset);
+            let vu = &mut w.vus[slot as usize];
+            let outcome = match op {
+                x if x == Op::Connect as u8 => {
+                    exchange::on_connect(vu, c.result, request, jk, &mut io)
+                }
+                x if x == Op::Recv as u8 => exchange::on_recv(vu, c.result, request, jk, &mut io),
+                _ => {
+                    exchange::on_send_error(vu, c.result);
+                    Outcome::Pending
+                }
+            };
+            if outcome == Outcome::Pending {
+                continue;
+            }
+            let scenario = &mut w.scenarios[vu.scenario];
+            let walk = interpreter::resume(vu, cs, outcome, scenario.closed_model(), &mut io);
+            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
+        }
+        self.completions = completions;
+    }
+
+    fn expire(&mut self, now: u64, offset: RealtimeOffset) {
+        let mut expired = std::mem::take(&mut self.expired);
+        self.inflight.expire(now, &mut expired);
+        let w = &mut *self;
+        let mut io = io!(w, now, offset);
+        for &slot in &expired {
+            exchange::on_deadline(&mut w.vus[slot as usize], &mut io);
+        }
+        self.expired = expired;
+    }
+
+    /// Resumes VUs whose think time has ended.
+    fn wake_thinkers(&mut self, now: u64, offset: RealtimeOffset) {
+        let plan = self.plan.clone();
+        while let Some(&Reverse((at, slot, stamp))) = self.timers.peek() {
+            if at > now {
                 break;
             }
-            self.aborted = true;
-            self.reap(now_ns(), RealtimeOffset::sample());
+            self.timers.pop();
+            let vu = &self.vus[slot as usize];
+            if vu.wake_stamp != stamp || vu.phase != Phase::Thinking {
+                continue;
+            }
+            let w = &mut *self;
+            let mut io = io!(w, now, offset);
+            let vu = &mut w.vus[slot as usize];
+            let cs = &plan.scenarios[vu.scenario];
+            let scenario = &mut w.scenarios[vu.scenario];
+            let walk = interpreter::wake(vu, cs, scenario.closed_model(), &mut io);
+            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
         }
     }
 
-    fn idle(&self) -> bool {
-        self.inflight.is_empty() && self.vus.iter().all(|v| v.phase == Phase::Idle)
+    /// Stops, cuts, ramps and starts iterations as the executors and the stop signal say.
+    fn manage(&mut self, now: u64, offset: RealtimeOffset) {
+        let level = self.stop.level();
+        if level > StopLevel::Run {
+            if self.user_stop.is_none() {
+                self.user_stop = Some(now);
+            }
+            if !self.wake_armed && level < StopLevel::Abort {
+                self.arm_wake(); // stay wakeable for a harder stop
+            }
+        }
+        let abort = level == StopLevel::Abort && !self.aborted;
+        self.aborted |= abort;
+        let plan = self.plan.clone();
+        let window = self.send_window_ns;
+        let user_stop = self.user_stop;
+        let w = &mut *self;
+        let mut io = io!(w, now, offset);
+        for s in w.scenarios.iter_mut() {
+            let cs = &plan.scenarios[s.index];
+            s.winding_down |= user_stop.is_some();
+            if s.finished(now) || user_stop.is_some() {
+                let designed = s.schedule.end_ns().max(s.start_ns);
+                s.load_end_ns
+                    .get_or_insert(user_stop.map_or(designed.min(now), |u| u.min(designed)));
+            }
+            let cut_at =
+                user_stop.map_or(s.cut_deadline(), |u| u.saturating_add(s.graceful_stop_ns));
+            if !s.cut && (abort || now >= cut_at) {
+                s.cut(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data);
+                continue;
+            }
+            if s.retire_deadline.is_some_and(|d| now >= d) {
+                s.cut_retirees(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data);
+            }
+            if s.cut || user_stop.is_some() {
+                continue;
+            }
+            match s.schedule {
+                Schedule::Closed(_) => {
+                    s.follow_target(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data)
+                }
+                Schedule::Arrivals(_) => {
+                    s.start_arrivals(&mut w.vus, cs, window, &mut io, &mut w.timers, &mut w.data)
+                }
+            }
+        }
+    }
+
+    fn tick(&mut self, now: u64) {
+        while now >= self.t0 + u64::from(self.second + 1) * SECOND {
+            let spare = self
+                .spares
+                .try_recv()
+                .unwrap_or_else(|_| Box::new(Frame::new(&self.layout)));
+            let mut full = std::mem::replace(&mut self.frame, spare);
+            self.frame.reset();
+            let cpu = thread_cpu_ns();
+            full.generator.busy_ns = cpu - self.cpu_at_tick;
+            self.cpu_at_tick = cpu;
+            full.generator.wall_ns = SECOND;
+            for s in &self.scenarios {
+                full.generator.active_vus += u64::from(s.active);
+                let stats = &mut full.scenarios[s.index];
+                stats.vus = u64::from(s.active);
+                if let Schedule::Closed(c) = &s.schedule {
+                    stats.target_vus = c.target(now);
+                }
+            }
+            let _ = self.snapshots.send(Snapshot::Second {
+                worker: self.index,
+                second: self.second,
+                frame: full,
+            });
+            self.second += 1;
+        }
+    }
+
+    /// Stamps the send time of every request queued this turn, just before they go to the kernel.
+    fn stamp_sends(&mut self, submit: u64) {
+        for &slot in &self.to_stamp {
+            let vu = &mut self.vus[slot as usize];
+            vu.x.sent_ns = submit;
+            let open = !self.scenarios[vu.scenario].closed_model();
+            if vu.x.retried || vu.x.delayed || !open {
+                continue;
+            }
+            let g = &mut self.frame.generator;
+            if submit >= vu.x.intended_ns {
+                g.send_lag.record_ns(submit - vu.x.intended_ns);
+            } else {
+                g.sent_early += 1;
+                g.send_lag.record_ns(0);
+            }
+        }
+        self.to_stamp.clear();
+    }
+
+    /// How many completions to wait for, and until when.
+    fn wait_plan(&self, now: u64) -> (usize, u64) {
+        let mut deadline = self.t0 + u64::from(self.second + 1) * SECOND;
+        deadline = deadline.min(self.inflight.earliest());
+        if let Some(Reverse((at, ..))) = self.timers.peek() {
+            deadline = deadline.min(*at);
+        }
+        let mut want = if self.inflight.urgent() > 0 {
+            1
+        } else {
+            NO_EARLY_WAKE
+        };
+        for s in &self.scenarios {
+            if s.cut {
+                continue;
+            }
+            let cut_at = self
+                .user_stop
+                .map_or(s.cut_deadline(), |u| u.saturating_add(s.graceful_stop_ns));
+            deadline = deadline.min(cut_at.max(now));
+            if let Some(d) = s.retire_deadline {
+                deadline = deadline.min(d.max(now));
+            }
+            if self.stopping() {
+                continue;
+            }
+            match &s.schedule {
+                Schedule::Closed(_) if now < s.start_ns => deadline = deadline.min(s.start_ns),
+                Schedule::Closed(_) if !s.restart.is_empty() => deadline = now,
+                Schedule::Closed(c) => {
+                    if let Some(t) = c.next_change(now) {
+                        deadline = deadline.min(t);
+                    }
+                    if c.end_ns() > now {
+                        deadline = deadline.min(c.end_ns());
+                    }
+                }
+                Schedule::Arrivals(_) if s.blocked => want = 1,
+                Schedule::Arrivals(a) => {
+                    if let Some(due) = a.next_due() {
+                        deadline = deadline.min(due);
+                    }
+                }
+            }
+        }
+        if self.stopping() && !self.inflight.is_empty() {
+            want = 1;
+        }
+        (want, deadline)
     }
 
     fn arm_wake(&mut self) {
@@ -215,287 +460,31 @@ impl Worker {
         }
     }
 
-    fn io(
-        &mut self,
-        now: u64,
-        offset: RealtimeOffset,
-    ) -> (Io<'_>, &mut Vec<Vu>, &mut Vec<ScenarioRun>) {
-        let io = Io {
-            ring: &mut self.ring,
-            frame: &mut self.frame,
-            plan: &self.plan,
-            inflight: &mut self.inflight,
-            to_stamp: &mut self.to_stamp,
-            now_ns: now,
-            offset,
-            stopping: self.aborted,
-        };
-        (io, &mut self.vus, &mut self.scenarios)
-    }
-
-    /// Handles every ready completion.
-    fn reap(&mut self, now: u64, offset: RealtimeOffset) {
-        self.ring.drain(&mut self.completions);
-        let completions = std::mem::take(&mut self.completions);
-        let stopping = self.stopping;
-        for c in &completions {
-            if c.user_data == WAKE {
-                self.wake_armed = false;
-                continue;
-            }
-            if c.user_data == 0 {
-                continue; // a cancellation that found nothing to cancel
-            }
-            let (slot, generation, op) = split_user_data(c.user_data);
-            let (mut io, vus, scenarios) = self.io(now, offset);
-            let vu = &mut vus[slot as usize];
-            if generation != vu.generation & 0x00FF_FFFF || vu.phase == Phase::Idle {
-                continue; // from a connection already given up
-            }
-            let scenario = &mut scenarios[vu.scenario];
-            let request = interpreter::current_request(vu, &scenario.journey);
-            let outcome = match op {
-                x if x == Op::Connect as u8 => exchange::on_connect(vu, c.result, request, &mut io),
-                x if x == Op::Recv as u8 => exchange::on_recv(vu, c.result, request, &mut io),
-                _ => {
-                    exchange::on_send_error(vu, c.result);
-                    Outcome::Pending
-                }
-            };
-            if outcome == Outcome::Pending {
-                continue;
-            }
-            let closed = scenario.closed_model();
-            let walk = interpreter::resume(vu, &scenario.journey, outcome, closed, &mut io);
-            if walk != Walk::InFlight {
-                iteration_over(vu, scenario, &mut io, walk == Walk::Interrupted || stopping);
+    /// After a fatal error: cancel every operation and wait (bounded) for them, so that no kernel
+    /// operation outlives the buffers it points to.
+    fn cancel_everything(&mut self) {
+        for vu in &self.vus {
+            if matches!(vu.phase, Phase::Connecting | Phase::Exchanging) && vu.conn.is_open() {
+                self.ring.cancel_fd(vu.conn.fd);
             }
         }
-        self.completions = completions;
-    }
-
-    fn expire(&mut self, now: u64, offset: RealtimeOffset) {
-        let mut expired = std::mem::take(&mut self.expired);
-        self.inflight.expire(now, &mut expired);
-        let (mut io, vus, _) = self.io(now, offset);
-        for &slot in &expired {
-            exchange::on_deadline(&mut vus[slot as usize], &mut io);
-        }
-        self.expired = expired;
-    }
-
-    fn check_stop(&mut self, now: u64, offset: RealtimeOffset) {
-        let level = self.stop.level();
-        if level > StopLevel::Run && !self.wake_armed && level < StopLevel::Abort {
-            // Stay wakeable for a later, harder stop.
-            self.arm_wake();
-        }
-        if !self.stopping {
-            let user = level >= StopLevel::Graceful;
-            if user || self.scenarios.iter().all(|s| s.schedule_finished(now)) {
-                self.stopping = true;
-                self.graceful_deadline = now.saturating_add(self.graceful_ns);
-                if user {
-                    self.stopped_by_user = Some(now);
-                }
-                for s in &mut self.scenarios {
-                    s.load_end_ns
-                        .get_or_insert(now.min(s.designed_end_ns().max(self.t0)));
-                }
-            }
-        }
-        if self.stopping
-            && !self.aborted
-            && (level == StopLevel::Abort || now >= self.graceful_deadline)
+        let deadline = now_ns() + SECOND;
+        while now_ns() < deadline
+            && self
+                .vus
+                .iter()
+                .any(|v| matches!(v.phase, Phase::Connecting | Phase::Exchanging))
         {
-            self.aborted = true;
-            let (mut io, vus, _) = self.io(now, offset);
-            for vu in vus.iter_mut() {
-                exchange::abort(vu, &mut io);
+            let now = now_ns();
+            if self
+                .ring
+                .submit_and_wait(1, Some(now + 10_000_000), now)
+                .is_err()
+            {
+                break;
             }
+            self.user_stop.get_or_insert(now);
+            self.reap(now_ns(), RealtimeOffset::sample());
         }
     }
-
-    /// Starts every iteration that is due (within the send window).
-    fn start_due(&mut self, now: u64, offset: RealtimeOffset) {
-        let window = self.send_window_ns;
-        let (mut io, vus, scenarios) = self.io(now, offset);
-        for scenario in scenarios.iter_mut() {
-            match &mut scenario.schedule {
-                Schedule::Closed(_) if !scenario.launched && now >= scenario.start_ns => {
-                    scenario.launched = true;
-                    for slot in scenario.first_slot..scenario.first_slot + scenario.slots {
-                        let vu = &mut vus[slot as usize];
-                        let Schedule::Closed(c) = &mut scenario.schedule else {
-                            unreachable!()
-                        };
-                        if !c.take_iteration(now) {
-                            break;
-                        }
-                        scenario.active += 1;
-                        if interpreter::start_iteration(vu, &scenario.journey, now, true, &mut io)
-                            != Walk::InFlight
-                        {
-                            scenario.restart.push(vu.slot);
-                        }
-                    }
-                }
-                Schedule::Closed(_) => {
-                    for slot in std::mem::take(&mut scenario.restart) {
-                        iteration_over(&mut vus[slot as usize], scenario, &mut io, false);
-                    }
-                }
-                Schedule::Arrivals(_) => start_arrivals(scenario, vus, now, window, &mut io),
-            }
-        }
-    }
-
-    fn tick(&mut self, now: u64) {
-        while now >= self.t0 + u64::from(self.second + 1) * SECOND {
-            let spare = self
-                .spares
-                .try_recv()
-                .unwrap_or_else(|_| Box::new(Frame::new(self.plan.keys.len())));
-            let mut full = std::mem::replace(&mut self.frame, spare);
-            self.frame.reset();
-            let cpu = crate::clock::thread_cpu_ns();
-            full.generator.busy_ns = cpu - self.cpu_at_tick;
-            self.cpu_at_tick = cpu;
-            full.generator.wall_ns = SECOND;
-            full.generator.active_vus = self.scenarios.iter().map(|s| u64::from(s.active)).sum();
-            let _ = self.snapshots.send(Snapshot::Second {
-                worker: self.index,
-                second: self.second,
-                frame: full,
-            });
-            self.second += 1;
-        }
-    }
-
-    /// Stamps the send time of every request queued this turn, just before they go to the kernel.
-    fn stamp_sends(&mut self, submit: u64) {
-        for &slot in &self.to_stamp {
-            let vu = &mut self.vus[slot as usize];
-            vu.x.sent_ns = submit;
-            let open = !self.scenarios[vu.scenario].closed_model();
-            if vu.x.retried || vu.x.delayed || !open {
-                continue;
-            }
-            let lag = &mut self.frame.generator;
-            if submit >= vu.x.intended_ns {
-                lag.send_lag.record_ns(submit - vu.x.intended_ns);
-            } else {
-                lag.sent_early += 1;
-                lag.send_lag.record_ns(0);
-            }
-        }
-        self.to_stamp.clear();
-    }
-
-    /// How many completions to wait for, and until when.
-    fn wait_plan(&self, now: u64) -> (usize, u64) {
-        let mut deadline = self.t0 + u64::from(self.second + 1) * SECOND;
-        deadline = deadline.min(self.inflight.earliest());
-        if self.stopping && !self.aborted {
-            deadline = deadline.min(self.graceful_deadline);
-        }
-        let mut want = if self.inflight.urgent() > 0 {
-            1
-        } else {
-            NO_EARLY_WAKE
-        };
-        if !self.stopping {
-            for s in &self.scenarios {
-                match &s.schedule {
-                    Schedule::Closed(_) if !s.launched => deadline = deadline.min(s.start_ns),
-                    Schedule::Closed(_) if !s.restart.is_empty() => {
-                        deadline = deadline.min(now + 1_000_000)
-                    }
-                    Schedule::Closed(c) if c.end_ns() > now => deadline = deadline.min(c.end_ns()),
-                    Schedule::Closed(_) => {}
-                    Schedule::Arrivals(_) if s.blocked => want = 1,
-                    Schedule::Arrivals(a) => {
-                        if let Some(due) = a.next_due() {
-                            deadline = deadline.min(due);
-                        }
-                    }
-                }
-            }
-        }
-        if self.stopping && !self.idle() {
-            want = 1;
-        }
-        (want, deadline)
-    }
-}
-
-/// Starts the open-model arrivals that are due, on idle VUs.
-fn start_arrivals(
-    scenario: &mut ScenarioRun,
-    vus: &mut [Vu],
-    now: u64,
-    window: u64,
-    io: &mut Io<'_>,
-) {
-    let Schedule::Arrivals(arrivals) = &mut scenario.schedule else {
-        return;
-    };
-    let policy = arrivals.policy();
-    while let Some(due) = arrivals.next_due() {
-        if due > now.saturating_add(window) {
-            scenario.blocked = false;
-            return;
-        }
-        let Some(slot) = scenario.idle.pop() else {
-            match policy {
-                Saturation::Drop if due <= now => {
-                    arrivals.pop();
-                    io.frame.generator.dropped_iterations += 1;
-                    continue;
-                }
-                Saturation::Drop => return,
-                Saturation::Queue => {
-                    scenario.blocked = due <= now;
-                    return;
-                }
-            }
-        };
-        arrivals.pop();
-        let vu = &mut vus[slot as usize];
-        let delayed = scenario.blocked && due < now;
-        if delayed {
-            io.frame.generator.delayed += 1;
-        }
-        scenario.active += 1;
-        let walk = interpreter::start_iteration(vu, &scenario.journey, due, false, io);
-        vu.x.delayed = delayed;
-        if walk != Walk::InFlight {
-            // Failed before any I/O: the VU is free again at once.
-            scenario.active -= 1;
-            scenario.idle.push(slot);
-        }
-    }
-    scenario.blocked = false;
-}
-
-/// A VU finished an iteration: closed-model VUs go again at once, open-model ones become idle.
-fn iteration_over(vu: &mut Vu, scenario: &mut ScenarioRun, io: &mut Io<'_>, stopping: bool) {
-    let now = io.now_ns;
-    let Schedule::Closed(c) = &mut scenario.schedule else {
-        scenario.active -= 1;
-        scenario.idle.push(vu.slot);
-        return;
-    };
-    if !stopping && c.take_iteration(now) {
-        if interpreter::start_iteration(vu, &scenario.journey, now, true, io) != Walk::InFlight {
-            // Failed before any I/O (no sockets, say): go again next turn, not in a tight loop.
-            scenario.restart.push(vu.slot);
-        }
-        return;
-    }
-    if scenario.active == 1 && c.finished(now) {
-        let end = if now >= c.end_ns() { c.end_ns() } else { now };
-        scenario.load_end_ns.get_or_insert(end);
-    }
-    scenario.active -= 1;
 }

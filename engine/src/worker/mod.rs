@@ -3,6 +3,7 @@
 //! the only things that cross threads are the start time, the stop signal, and one snapshot per
 //! second.
 
+pub mod data;
 pub mod event_loop;
 pub mod scenario;
 pub mod stop;
@@ -12,7 +13,8 @@ use std::thread::JoinHandle;
 
 use crossbeam_channel::{Receiver, Sender};
 
-use self::event_loop::Worker;
+use self::data::DataCursors;
+use self::event_loop::{Parts, Worker};
 use self::scenario::ScenarioRun;
 pub use self::stop::{StopLevel, StopSignal};
 use crate::executor::{Schedule, Segment};
@@ -77,30 +79,49 @@ fn run(setup: WorkerSetup) {
     let plan = setup.plan;
     let mut vus = Vec::new();
     let mut scenarios = Vec::new();
+    let mut base_id = 0;
     for (index, scenario) in plan.scenarios.iter().enumerate() {
         let start = t0 + scenario.start_ns;
         let schedule = Schedule::new(&scenario.executor, segment, start);
+        let max_vus = scenario.executor.max_vus();
+        // Contiguous, unique VU numbers across workers: this worker's part of 1..=max_vus.
+        let first_id = segment
+            .among(max_vus)
+            .map_or(0, |s| max_vus * s.index / s.count);
         let first = vus.len() as u32;
-        for slot in first..first + schedule.vus() as u32 {
-            vus.push(Vu::new(slot, index, plan.limits));
+        for (i, slot) in (first..first + schedule.vus() as u32).enumerate() {
+            let id = base_id + first_id + i as u64 + 1;
+            let mut vu = Vu::new(slot, index, id, plan.vars.len(), plan.seed, plan.limits);
+            vu.vars.set_u64(crate::plan::program::VU_SLOT, id);
+            vu.vars.set(
+                crate::plan::program::SCENARIO_SLOT,
+                scenario.name.as_bytes(),
+            );
+            vus.push(vu);
         }
+        base_id += max_vus;
         scenarios.push(ScenarioRun::new(
+            index,
             schedule,
-            scenario.journey.clone(),
             first,
             start,
+            scenario.graceful_stop_ns,
         ));
     }
-    Worker::new(
-        setup.index,
+    let data = DataCursors::new(&plan, segment);
+    let layout = plan.layout();
+    Worker::new(Parts {
+        index: setup.index,
         plan,
+        layout,
         ring,
         vus,
         scenarios,
-        setup.snapshots,
-        setup.spares,
-        setup.stop,
+        data,
+        snapshots: setup.snapshots,
+        spares: setup.spares,
+        stop: setup.stop,
         t0,
-    )
+    })
     .run();
 }

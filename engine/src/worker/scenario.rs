@@ -1,44 +1,62 @@
-//! One scenario as seen by one worker: its schedule, its VU slots, and which of them are idle.
+//! One scenario as seen by one worker: its schedule, its VU slots, and the rules for starting,
+//! continuing and stopping iterations — closed-model VUs that loop (following a ramp), or
+//! open-model arrivals handed to idle VUs.
 
-use std::sync::Arc;
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
 
+use super::data::DataCursors;
 use crate::executor::Schedule;
-use crate::plan::{CompiledJourney, Saturation};
+use crate::plan::{CompiledScenario, Saturation};
+use crate::vu::exchange::{self, Io};
+use crate::vu::interpreter::{self, Walk};
+use crate::vu::{Phase, Vu};
+
+/// Think-time wake-ups: (time, slot, stamp), earliest first.
+pub type Timers = BinaryHeap<Reverse<(u64, u32, u32)>>;
 
 /// A scenario's state inside a worker.
 pub struct ScenarioRun {
+    /// Index in the plan.
+    pub index: usize,
     /// This worker's share of the executor.
     pub schedule: Schedule,
-    /// The journey its VUs walk.
-    pub journey: Arc<CompiledJourney>,
     /// First VU slot of this scenario.
     pub first_slot: u32,
     /// Number of VU slots.
     pub slots: u32,
-    /// Idle VU slots (open model), most recently used last: reusing warm connections first.
+    /// Open model: idle VU slots, most recently used last (warm connections first).
     pub idle: Vec<u32>,
-    /// Closed model: VUs have been launched.
-    pub launched: bool,
+    /// Closed model: VUs switched on (slots `first_slot..first_slot + running`).
+    pub running: u32,
     /// Open model, queue policy: an arrival is due but no VU is free.
     pub blocked: bool,
     /// VUs currently in an iteration.
     pub active: u32,
     /// When this scenario stopped starting iterations, once it has.
     pub load_end_ns: Option<u64>,
-    /// Offset of the scenario start from the run start, ns.
+    /// Start, ns.
     pub start_ns: u64,
-    /// Closed model: VUs whose iteration failed before any I/O, to restart next turn (not in a
-    /// tight loop within this one).
+    /// Time running iterations get after the end, ns.
+    pub graceful_stop_ns: u64,
+    /// Closed model: VUs to start again next turn (an iteration ended without waiting).
     pub restart: Vec<u32>,
+    /// Ramp-down: VUs above the target must be done by then.
+    pub retire_deadline: Option<u64>,
+    /// Set once the run cut this scenario's iterations.
+    pub cut: bool,
+    /// Set when the run is stopping: iterations may finish, none start.
+    pub winding_down: bool,
 }
 
 impl ScenarioRun {
     /// A scenario whose VUs occupy slots `first_slot..first_slot + schedule.vus()`.
     pub fn new(
+        index: usize,
         schedule: Schedule,
-        journey: Arc<CompiledJourney>,
         first_slot: u32,
         start_ns: u64,
+        graceful_stop_ns: u64,
     ) -> Self {
         let slots = schedule.vus() as u32;
         let idle = match schedule {
@@ -47,17 +65,21 @@ impl ScenarioRun {
             Schedule::Closed(_) => Vec::new(),
         };
         Self {
+            index,
             schedule,
-            journey,
             first_slot,
             slots,
             idle,
-            launched: false,
+            running: 0,
             blocked: false,
             active: 0,
             load_end_ns: None,
             start_ns,
+            graceful_stop_ns,
             restart: Vec::new(),
+            retire_deadline: None,
+            cut: false,
+            winding_down: false,
         }
     }
 
@@ -66,27 +88,259 @@ impl ScenarioRun {
         matches!(self.schedule, Schedule::Closed(_))
     }
 
-    /// Whether the schedule has no more iterations to start at `now`.
-    pub fn schedule_finished(&self, now_ns: u64) -> bool {
+    /// Whether the schedule will start no more iterations after `now`.
+    pub fn finished(&self, now: u64) -> bool {
         match &self.schedule {
-            Schedule::Closed(c) => self.launched && c.finished(now_ns),
+            Schedule::Closed(c) => {
+                now >= self.start_ns
+                    && (c.finished(now)
+                        || (c.per_vu_limit().is_some()
+                            && self.active == 0
+                            && self.running > 0
+                            && self.restart.is_empty()))
+            }
             Schedule::Arrivals(a) => a.next_due().is_none(),
         }
     }
 
-    /// The queue policy's backlog: a due arrival waits for a VU.
-    pub fn saturation(&self) -> Option<Saturation> {
-        match &self.schedule {
-            Schedule::Arrivals(a) => Some(a.policy()),
-            Schedule::Closed(_) => None,
+    /// When iterations still running must be cut (end + graceful stop).
+    pub fn cut_deadline(&self) -> u64 {
+        self.schedule.end_ns().saturating_add(self.graceful_stop_ns)
+    }
+
+    /// Closed model: follow the executor's VU target at `now` (start, or retire VUs).
+    pub fn follow_target(
+        &mut self,
+        vus: &mut [Vu],
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        let Schedule::Closed(c) = &self.schedule else {
+            return;
+        };
+        let now = io.now_ns;
+        if now < self.start_ns {
+            return;
+        }
+        let target = c.target(now) as u32;
+        let grace = c.graceful_ramp_down_ns();
+        let end = c.end_ns();
+        if target < self.running {
+            for slot in self.first_slot + target..self.first_slot + self.running {
+                vus[slot as usize].retiring = true;
+            }
+            self.retire_deadline = Some(now.saturating_add(grace));
+        }
+        let from = self.running;
+        self.running = target;
+        for slot in self.first_slot + from.min(target)..self.first_slot + target {
+            let vu = &mut vus[slot as usize];
+            vu.retiring = false;
+            if !vu.busy() && !self.restart.contains(&slot) {
+                self.active += 1;
+                self.next_closed(vu, cs, io, timers, data);
+            }
+        }
+        for slot in std::mem::take(&mut self.restart) {
+            self.next_closed(&mut vus[slot as usize], cs, io, timers, data);
+        }
+        if self.finished(now) && self.active == 0 {
+            self.load_end_ns.get_or_insert(now.min(end));
         }
     }
 
-    /// When the load phase of this scenario ends by design (for achieved-rate accounting).
-    pub fn designed_end_ns(&self) -> u64 {
-        match &self.schedule {
-            Schedule::Closed(c) => c.end_ns(),
-            Schedule::Arrivals(a) => a.load_end_ns(),
+    /// Open model: start every arrival that is due (within the send window) on an idle VU.
+    pub fn start_arrivals(
+        &mut self,
+        vus: &mut [Vu],
+        cs: &CompiledScenario,
+        window: u64,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        let now = io.now_ns;
+        loop {
+            let Schedule::Arrivals(arrivals) = &mut self.schedule else {
+                return;
+            };
+            let Some(due) = arrivals.next_due() else {
+                self.blocked = false;
+                return;
+            };
+            if due > now.saturating_add(window) {
+                self.blocked = false;
+                return;
+            }
+            let Some(slot) = self.idle.pop() else {
+                match arrivals.policy() {
+                    Saturation::Drop if due <= now => {
+                        arrivals.pop();
+                        io.frame.scenarios[self.index].scheduled += 1;
+                        io.frame.scenarios[self.index].dropped_iterations += 1;
+                        io.frame.generator.dropped_iterations += 1;
+                        continue;
+                    }
+                    Saturation::Drop => return,
+                    Saturation::Queue => {
+                        self.blocked = due <= now;
+                        return;
+                    }
+                }
+            };
+            arrivals.pop();
+            io.frame.scenarios[self.index].scheduled += 1;
+            let vu = &mut vus[slot as usize];
+            if !prepare(vu, io, data) {
+                io.frame.scenarios[self.index].data_exhausted += 1;
+                self.idle.push(slot);
+                continue;
+            }
+            let delayed = self.blocked && due < now;
+            if delayed {
+                io.frame.generator.delayed += 1;
+            }
+            self.active += 1;
+            let walk = interpreter::start_iteration(vu, cs, due, false, io);
+            vu.x.delayed = delayed;
+            self.settle(walk, vu, cs, io, timers, data);
         }
     }
+
+    /// Handles what an interpreter call returned for `vu`, starting further iterations as the
+    /// executor allows.
+    pub fn settle(
+        &mut self,
+        walk: Walk,
+        vu: &mut Vu,
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        match walk {
+            Walk::InFlight => {}
+            Walk::Sleep(t) => timers.push(Reverse((t, vu.slot, vu.wake_stamp))),
+            Walk::Done | Walk::Aborted | Walk::Interrupted => match self.schedule {
+                Schedule::Arrivals(_) => {
+                    self.active -= 1;
+                    self.idle.push(vu.slot);
+                }
+                Schedule::Closed(_)
+                    if walk != Walk::Interrupted && !self.winding_down && !self.cut =>
+                {
+                    self.next_closed(vu, cs, io, timers, data);
+                }
+                Schedule::Closed(_) => self.retire(vu, io.now_ns),
+            },
+        }
+    }
+
+    /// Closed model: `vu` asks for its next iteration.
+    fn next_closed(
+        &mut self,
+        vu: &mut Vu,
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        let Schedule::Closed(c) = &mut self.schedule else {
+            return;
+        };
+        let now = io.now_ns;
+        let on = vu.slot < self.first_slot + self.running && !vu.retiring;
+        if self.winding_down || self.cut || !on || !c.take_iteration(vu.iterations, now) {
+            self.retire(vu, now);
+            return;
+        }
+        if !prepare(vu, io, data) {
+            io.frame.scenarios[self.index].data_exhausted += 1;
+            vu.retiring = true;
+            self.retire(vu, now);
+            return;
+        }
+        match interpreter::start_iteration(vu, cs, now, true, io) {
+            Walk::InFlight => {}
+            Walk::Sleep(t) => timers.push(Reverse((t, vu.slot, vu.wake_stamp))),
+            // Ended without waiting for anything: go again next turn, not in a loop here, so an
+            // iteration that needs no I/O cannot spin the worker.
+            Walk::Done | Walk::Aborted => self.restart.push(vu.slot),
+            Walk::Interrupted => self.retire(vu, now),
+        }
+    }
+
+    fn retire(&mut self, vu: &mut Vu, now: u64) {
+        vu.phase = Phase::Idle;
+        self.active = self.active.saturating_sub(1);
+        if let Schedule::Closed(c) = &self.schedule {
+            if self.active == 0 && self.restart.is_empty() && self.finished(now) {
+                self.load_end_ns.get_or_insert(now.min(c.end_ns()));
+            }
+        }
+    }
+
+    /// Cuts every iteration of this scenario still running: cancels exchanges, ends think times.
+    pub fn cut(
+        &mut self,
+        vus: &mut [Vu],
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        self.cut = true;
+        for slot in self.first_slot..self.first_slot + self.slots {
+            self.cut_one(&mut vus[slot as usize], cs, io, timers, data);
+        }
+    }
+
+    /// Cuts one VU's iteration.
+    pub fn cut_one(
+        &mut self,
+        vu: &mut Vu,
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        match vu.phase {
+            Phase::Connecting | Phase::Exchanging => exchange::abort(vu, io),
+            Phase::Thinking => {
+                interpreter::interrupt_thinking(vu, cs, io);
+                self.settle(Walk::Interrupted, vu, cs, io, timers, data);
+            }
+            Phase::Idle => {}
+        }
+    }
+
+    /// Ramp-down past its grace period: cut the retiring VUs still in an iteration.
+    pub fn cut_retirees(
+        &mut self,
+        vus: &mut [Vu],
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+    ) {
+        self.retire_deadline = None;
+        for slot in self.first_slot..self.first_slot + self.slots {
+            if vus[slot as usize].retiring {
+                self.cut_one(&mut vus[slot as usize], cs, io, timers, data);
+            }
+        }
+    }
+}
+
+/// Sets a VU up for an iteration: per-VU data on first use, then per-iteration data.
+fn prepare(vu: &mut Vu, io: &mut Io<'_>, data: &mut DataCursors) -> bool {
+    if !vu.initialised {
+        if !data.assign_vu(io.plan, vu) {
+            return false;
+        }
+        vu.initialised = true;
+    }
+    data.assign_iteration(io.plan, vu)
 }

@@ -185,15 +185,16 @@ def attack_plan(
         "version": _native.PLAN_VERSION,
         "name": "attack",
         "journeys": {"attack": {"steps": [{"request": request}]}},
-        "scenarios": {"attack": {"journey": "attack", "executor": executor}},
+        # In-flight requests at the end may finish; they are bounded by the timeout anyway.
+        "scenarios": {
+            "attack": {"journey": "attack", "executor": executor, "graceful_stop_s": timeout_s + 1.0}
+        },
         "options": {
             "workers": workers,
             "http": {
                 "timeout_s": timeout_s,
                 "connect_timeout_s": seconds(connect_timeout, "connect_timeout"),
             },
-            # In-flight requests at the end may finish; they are bounded by the timeout anyway.
-            "graceful_stop_s": timeout_s + 1.0,
             "send_window_us": round(seconds(send_window, "send_window") * 1e6),
         },
     }

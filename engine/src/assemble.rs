@@ -1,0 +1,244 @@
+//! Assembling the `RunResult` from what the collector merged: per-request, check, journey,
+//! scenario and user-metric totals, final threshold verdicts, and the generator's health verdict.
+
+use crate::collector::Collected;
+use crate::health::{verdict, Evidence};
+use crate::metrics::{Frame, KeyStats};
+use crate::plan::compile::CompiledPlan;
+use crate::result::{
+    CheckResult, GeneratorResult, JourneyResult, RequestResult, RunResult, ScenarioResult,
+    StepResult, UserMetricResult, WorkerInfo, RESULT_VERSION,
+};
+use crate::thresholds::judge;
+
+/// Builds the result of a run that started at `t0` (monotonic ns) / `started_at` (Unix s).
+pub fn assemble(
+    plan: &CompiledPlan,
+    c: Collected,
+    t0: u64,
+    started_at: f64,
+    cpus: &[Option<usize>],
+) -> RunResult {
+    let Collected {
+        totals,
+        series,
+        scenario_series,
+        generator_series,
+        reports,
+        aborted_by,
+        vus_max,
+    } = c;
+    let end = crate::clock::now_ns();
+    let load_end = reports
+        .iter()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|r| r.load_end_ns)
+        .max()
+        .unwrap_or(t0);
+    let duration_s = load_end.saturating_sub(t0) as f64 / 1e9;
+    let errors: Vec<String> = reports
+        .iter()
+        .filter_map(|r| r.as_ref().err().cloned())
+        .collect();
+    let requests: Vec<RequestResult> = plan
+        .keys
+        .iter()
+        .zip(&totals.keys)
+        .map(|(k, s)| RequestResult::from_stats(&k.scenario, &k.name, &k.method, s))
+        .collect();
+    let mut all = KeyStats::default();
+    totals.keys.iter().for_each(|k| all.merge(k));
+    let total = RequestResult::from_stats("", "", "", &all);
+    let mut thresholds: Vec<_> = plan
+        .thresholds
+        .iter()
+        .map(|t| judge(t, &totals, duration_s.max(1e-9)))
+        .collect();
+    if let Some(a) = &aborted_by {
+        for t in thresholds
+            .iter_mut()
+            .filter(|t| t.metric == a.metric && t.expression == a.expression)
+        {
+            t.aborted = true;
+            t.ok = false;
+        }
+    }
+    let passed = thresholds.iter().all(|t| t.ok);
+    let generator = generator_result(plan, &totals);
+    let open_model = plan.scenarios.iter().any(|s| s.executor.is_open_model());
+    let max_vus = plan.scenarios.iter().map(|s| s.executor.max_vus()).sum();
+    let evidence = Evidence {
+        open_model,
+        generator: &generator,
+        total: &total,
+        generator_series: &generator_series,
+        series: &series,
+        lag_bound_us: plan.plan.options.lag_bound_us,
+        max_vus,
+    };
+    let (saturated, mut warnings) = verdict(&evidence);
+    warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
+    let workers = reports
+        .iter()
+        .zip(cpus)
+        .map(|(r, &cpu)| WorkerInfo {
+            ring_mode: r.as_ref().map_or("failed", |r| r.ring_mode).to_string(),
+            cpu,
+        })
+        .collect();
+    let scenarios = scenario_results(plan, &totals, &scenario_series, duration_s);
+    RunResult {
+        version: RESULT_VERSION,
+        plan: plan.plan.clone(),
+        started_at_unix_s: started_at,
+        duration_s,
+        elapsed_s: end.saturating_sub(t0) as f64 / 1e9,
+        stopped_early: aborted_by.map(|a| {
+            format!(
+                "aborted: threshold {} {} failed (abort_on_fail)",
+                a.metric, a.expression
+            )
+        }),
+        workers,
+        total,
+        requests,
+        checks: check_results(plan, &totals),
+        journeys: journey_results(plan, &totals),
+        scenarios,
+        metrics: metric_results(plan, &totals),
+        thresholds,
+        passed,
+        vus_max,
+        generator: GeneratorResult {
+            saturated,
+            ..generator
+        },
+        series,
+        scenario_series,
+        generator_series,
+        warnings,
+    }
+}
+
+fn check_results(plan: &CompiledPlan, totals: &Frame) -> Vec<CheckResult> {
+    plan.checks
+        .iter()
+        .zip(&totals.checks)
+        .map(|(k, s)| CheckResult {
+            scenario: k.scenario.clone(),
+            request: k.request.clone(),
+            name: k.name.clone(),
+            passes: s.passes,
+            fails: s.fails,
+        })
+        .collect()
+}
+
+fn journey_results(plan: &CompiledPlan, totals: &Frame) -> Vec<JourneyResult> {
+    plan.journeys
+        .iter()
+        .zip(&totals.journeys)
+        .map(|(k, j)| JourneyResult {
+            scenario: k.scenario.clone(),
+            journey: k.journey.clone(),
+            started: j.started,
+            completed: j.completed,
+            aborted: j.aborted,
+            interrupted: j.interrupted,
+            duration: j.duration.summary(),
+            duration_hist: j.duration.clone(),
+            steps: k
+                .steps
+                .iter()
+                .zip(&j.steps)
+                .map(|(name, s)| StepResult {
+                    name: name.clone(),
+                    reached: s.reached,
+                    ok: s.ok,
+                    error: s.error,
+                    timeout: s.timeout,
+                    bad_status: s.bad_status,
+                    check_failed: s.check_failed,
+                    aborted: s.aborted,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+fn scenario_results(
+    plan: &CompiledPlan,
+    totals: &Frame,
+    series: &[crate::result::ScenarioPoint],
+    duration_s: f64,
+) -> Vec<ScenarioResult> {
+    plan.scenarios
+        .iter()
+        .zip(&totals.scenarios)
+        .map(|(s, stats)| {
+            let spec = &plan.plan.scenarios[&s.name];
+            let from = (s.start_ns as f64 / 1e9).floor() as u32;
+            let to = duration_s.floor().max(f64::from(from + 1)) as u32;
+            let samples: Vec<u64> = series
+                .iter()
+                .filter(|p| p.scenario == s.name && p.second >= from && p.second < to)
+                .map(|p| p.vus)
+                .collect();
+            let achieved = if samples.is_empty() {
+                0.0
+            } else {
+                samples.iter().sum::<u64>() as f64 / samples.len() as f64
+            };
+            ScenarioResult {
+                name: s.name.clone(),
+                executor: s.executor.name().to_string(),
+                dropped_iterations: stats.dropped_iterations,
+                data_exhausted: stats.data_exhausted,
+                expected_concurrency: spec.expected_concurrency,
+                achieved_concurrency: achieved,
+            }
+        })
+        .collect()
+}
+
+fn metric_results(plan: &CompiledPlan, totals: &Frame) -> Vec<UserMetricResult> {
+    plan.metrics
+        .iter()
+        .zip(&totals.metrics)
+        .map(|(m, u)| UserMetricResult {
+            name: m.name.clone(),
+            kind: m.kind,
+            count: u.count,
+            sum: u.sum,
+            rate: if u.count > 0 {
+                u.trues as f64 / u.count as f64
+            } else {
+                0.0
+            },
+            trend: u.trend.as_ref().map(|h| h.summary()),
+        })
+        .collect()
+}
+
+fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
+    let g = &totals.generator;
+    GeneratorResult {
+        iterations: g.iterations,
+        dropped_iterations: g.dropped_iterations,
+        delayed: g.delayed,
+        sent_early: g.sent_early,
+        send_lag: g.send_lag.summary(),
+        send_lag_hist: g.send_lag.clone(),
+        connections_opened: g.connections_opened,
+        reconnects: g.reconnects,
+        interrupted: g.interrupted,
+        busy_ratio: if g.wall_ns > 0 {
+            g.busy_ns as f64 / g.wall_ns as f64
+        } else {
+            0.0
+        },
+        max_in_flight: g.max_in_flight,
+        saturated: false,
+        send_window_us: plan.plan.options.send_window_us,
+    }
+}

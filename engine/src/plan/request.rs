@@ -1,0 +1,443 @@
+//! Compiling one request step: its URL split into a fixed origin and a templated target, headers
+//! and body as templates (or pre-encoded bytes when nothing varies), checks and extractions.
+
+use std::sync::Arc;
+
+use base64::Engine as _;
+
+use super::journey::{Body, Check, Extract, RequestSpec};
+use super::program::{Problems, Scope};
+use crate::http::{encode, RequestParts};
+use crate::template::{Escape, Template};
+
+/// How the request's bytes are produced.
+#[derive(Debug, Clone)]
+pub enum Encoding {
+    /// Nothing varies: encoded once, sent as is.
+    Static(Arc<[u8]>),
+    /// Rendered per request from templates.
+    Dynamic(Box<RequestTemplate>),
+}
+
+/// A request with templates.
+#[derive(Debug, Clone)]
+pub struct RequestTemplate {
+    /// `METHOD ` (with the space).
+    pub method: Vec<u8>,
+    /// Path and query.
+    pub target: Template,
+    /// ` HTTP/1.1\r\n` and every header that does not vary.
+    pub fixed_headers: Vec<u8>,
+    /// Headers with templated values: (`Name: `, value).
+    pub headers: Vec<(Vec<u8>, Template)>,
+    /// Body, if any.
+    pub body: Option<Template>,
+    /// Whether to send Content-Length (always with a body or for POST/PUT/PATCH).
+    pub content_length: bool,
+}
+
+/// A compiled check.
+#[derive(Debug, Clone)]
+pub struct CompiledCheck {
+    /// Check key id (for counting).
+    pub id: usize,
+    /// The condition.
+    pub condition: Condition,
+}
+
+/// A check condition.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// Status is one of these.
+    Status(Vec<u16>),
+    /// Header present (and equal).
+    Header {
+        /// Header name.
+        name: String,
+        /// Required value.
+        equals: Option<Vec<u8>>,
+    },
+    /// Body contains these bytes.
+    BodyContains(Vec<u8>),
+    /// JSON path matches (and equals).
+    JsonPath {
+        /// The path.
+        path: serde_json_path::JsonPath,
+        /// Required value.
+        equals: Option<serde_json::Value>,
+    },
+}
+
+/// A compiled extraction.
+#[derive(Debug, Clone)]
+pub struct CompiledExtract {
+    /// Variable slot to set.
+    pub slot: u16,
+    /// A miss leaves the variable unset instead of failing the iteration.
+    pub optional: bool,
+    /// Where the value comes from.
+    pub source: Source,
+}
+
+/// Where an extracted value comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// First JSON path match.
+    JsonPath(serde_json_path::JsonPath),
+    /// A header's value.
+    Header(String),
+    /// A capture group of a regex over the body.
+    Regex(regex::bytes::Regex, usize),
+    /// A cookie set by the response.
+    Cookie(String),
+}
+
+/// Parts of a URL: the fixed origin and the (possibly templated) target.
+pub struct SplitUrl<'a> {
+    /// `host[:port]` as written.
+    pub authority: &'a str,
+    /// Host without brackets or port.
+    pub host: &'a str,
+    /// Port (80 by default).
+    pub port: u16,
+    /// Path and query, starting with `/`.
+    pub target: String,
+}
+
+/// Splits an `http://` URL whose path may contain templates.
+pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Err(format!("invalid URL {url:?}: expected http://host/path"));
+    };
+    if !scheme.eq_ignore_ascii_case("http") {
+        return Err(format!(
+            "unsupported scheme {scheme:?} in {url:?}: horde speaks http:// (https:// comes with TLS support)"
+        ));
+    }
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    if authority.contains("${") {
+        return Err(format!(
+            "{url:?}: templates are not allowed in the host; put them in the path or query"
+        ));
+    }
+    let parsed = url::Url::parse(&format!("http://{authority}/"))
+        .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+    let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
+        return Err(format!("URL {url:?} has no host"));
+    };
+    let host_start = authority.rfind('@').map_or(0, |i| i + 1);
+    let bare = authority[host_start..].trim_start_matches('[');
+    let host_len = host.trim_start_matches('[').trim_end_matches(']').len();
+    let host = &bare[..host_len.min(bare.len())];
+    let mut target = rest[end..].to_string();
+    if let Some(hash) = target.find('#') {
+        target.truncate(hash);
+    }
+    if !target.starts_with('/') {
+        target.insert(0, '/');
+    }
+    if target.bytes().any(|b| b == b' ' || b.is_ascii_control()) {
+        return Err(format!(
+            "URL {url:?} has spaces or control characters in its path; percent-encode them"
+        ));
+    }
+    Ok(SplitUrl {
+        authority,
+        host,
+        port: parsed.port_or_known_default().unwrap_or(80),
+        target,
+    })
+}
+
+/// Compiles the bytes of a request, its checks and extractions. Problems are reported under `path`.
+pub fn compile_encoding(
+    spec: &RequestSpec,
+    url: &SplitUrl<'_>,
+    scope: &Scope<'_>,
+    path: &str,
+    problems: &mut Problems,
+) -> Encoding {
+    let mut tpl = |text: &str, escape: Escape, field: &str| -> Template {
+        Template::parse(text, escape, &mut |name| scope.slot(name)).unwrap_or_else(|e| {
+            problems.push(format!("{path}.{field}"), e.to_string());
+            Template::parse("", Escape::None, &mut |_| None).expect("empty template parses")
+        })
+    };
+    let target = tpl(&url.target, Escape::None, "url");
+    let mut headers = Vec::new();
+    let mut static_headers: Vec<(String, String)> = Vec::new();
+    for (i, (name, value)) in spec.headers.iter().enumerate() {
+        let t = tpl(value, Escape::None, &format!("headers[{i}]"));
+        match t.as_literal() {
+            Some(_) => static_headers.push((name.clone(), value.clone())),
+            None => headers.push((format!("{name}: ").into_bytes(), t)),
+        }
+    }
+    let (body, content_type) = match &spec.body {
+        None => (None, None),
+        Some(Body::Text(text)) => (Some(tpl(text, Escape::None, "body.text")), None),
+        Some(Body::Json(text)) => (
+            Some(tpl(text, Escape::Json, "body.json")),
+            Some("application/json"),
+        ),
+        Some(Body::Form(fields)) => {
+            let mut text = String::new();
+            for (i, (k, v)) in fields.iter().enumerate() {
+                if i > 0 {
+                    text.push('&');
+                }
+                text.push_str(&form_encode(k));
+                text.push('=');
+                text.push_str(v);
+            }
+            (
+                Some(tpl(&text, Escape::Form, "body.form")),
+                Some("application/x-www-form-urlencoded"),
+            )
+        }
+        Some(Body::Base64(b64)) if target_is_static(&url.target, scope) && headers.is_empty() => {
+            // Binary bodies are never templated: keep the exact bytes.
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default();
+            return finish_static(spec, url, &static_headers, &bytes);
+        }
+        Some(Body::Base64(b64)) => {
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(b64)
+                .unwrap_or_default();
+            let text = String::from_utf8_lossy(&bytes).replace("${", "$${");
+            (Some(tpl(&text, Escape::None, "body.base64")), None)
+        }
+    };
+    let has_user_type = spec
+        .headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("content-type"));
+    if let (Some(ct), false) = (content_type, has_user_type) {
+        static_headers.push(("Content-Type".into(), ct.into()));
+    }
+    let all_static = target.as_literal().is_some()
+        && headers.is_empty()
+        && body.as_ref().is_none_or(|b| b.as_literal().is_some());
+    if all_static {
+        let body_bytes = body
+            .as_ref()
+            .and_then(|b| b.as_literal())
+            .unwrap_or_default()
+            .to_vec();
+        return finish_static(spec, url, &static_headers, &body_bytes);
+    }
+    let mut fixed = Vec::new();
+    // Encode the fixed part with an empty target and body, then cut off what we render per request.
+    encode(
+        &RequestParts {
+            method: "",
+            target: "",
+            host: url.authority,
+            headers: &static_headers,
+            body: b"",
+        },
+        &mut fixed,
+    );
+    let fixed = fixed[1..fixed.len() - 2].to_vec(); // drop the leading space and the final CRLF
+    let content_length = body.is_some() || matches!(spec.method.as_str(), "POST" | "PUT" | "PATCH");
+    Encoding::Dynamic(Box::new(RequestTemplate {
+        method: format!("{} ", spec.method).into_bytes(),
+        target,
+        fixed_headers: fixed,
+        headers,
+        body,
+        content_length,
+    }))
+}
+
+fn target_is_static(target: &str, scope: &Scope<'_>) -> bool {
+    Template::parse(target, Escape::None, &mut |name| scope.slot(name))
+        .is_ok_and(|t| t.as_literal().is_some())
+}
+
+fn finish_static(
+    spec: &RequestSpec,
+    url: &SplitUrl<'_>,
+    headers: &[(String, String)],
+    body: &[u8],
+) -> Encoding {
+    let mut bytes = Vec::new();
+    encode(
+        &RequestParts {
+            method: &spec.method,
+            target: &url.target,
+            host: url.authority,
+            headers,
+            body,
+        },
+        &mut bytes,
+    );
+    Encoding::Static(bytes.into())
+}
+
+fn form_encode(text: &str) -> String {
+    let mut encoded = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'*' | b'-' | b'.' | b'_' => {
+                encoded.push(b as char)
+            }
+            b' ' => encoded.push('+'),
+            _ => encoded.push_str(&format!("%{b:02X}")),
+        }
+    }
+    encoded
+}
+
+/// Compiles checks; `intern` gives the id of a check name.
+pub fn compile_checks(
+    checks: &[Check],
+    path: &str,
+    problems: &mut Problems,
+    intern: &mut dyn FnMut(&str) -> usize,
+) -> Vec<CompiledCheck> {
+    let mut out = Vec::new();
+    for (i, check) in checks.iter().enumerate() {
+        let at = format!("{path}.checks[{i}]");
+        let (name, condition) = match check {
+            Check::Status { name, any_of } => {
+                if any_of.is_empty() || any_of.iter().any(|s| !(100..=599).contains(s)) {
+                    problems.push(
+                        format!("{at}.any_of"),
+                        format!("statuses must be within 100..599, got {any_of:?}"),
+                    );
+                }
+                let default = match any_of.as_slice() {
+                    [one] => format!("status is {one}"),
+                    many => format!("status in {many:?}"),
+                };
+                (
+                    name.clone().unwrap_or(default),
+                    Condition::Status(any_of.clone()),
+                )
+            }
+            Check::Header {
+                name,
+                header,
+                equals,
+            } => {
+                let default = match equals {
+                    Some(v) => format!("header {header} is {v:?}"),
+                    None => format!("header {header} present"),
+                };
+                let cond = Condition::Header {
+                    name: header.clone(),
+                    equals: equals.as_ref().map(|v| v.clone().into_bytes()),
+                };
+                (name.clone().unwrap_or(default), cond)
+            }
+            Check::BodyContains { name, text } => (
+                name.clone()
+                    .unwrap_or_else(|| format!("body contains {text:?}")),
+                Condition::BodyContains(text.clone().into_bytes()),
+            ),
+            Check::JsonPath {
+                name,
+                path: json_path,
+                equals,
+            } => {
+                let Some(parsed) = json_path_or_problem(json_path, &format!("{at}.path"), problems)
+                else {
+                    continue;
+                };
+                let default = match equals {
+                    Some(v) => format!("{json_path} == {v}"),
+                    None => format!("{json_path} exists"),
+                };
+                (
+                    name.clone().unwrap_or(default),
+                    Condition::JsonPath {
+                        path: parsed,
+                        equals: equals.clone(),
+                    },
+                )
+            }
+        };
+        out.push(CompiledCheck {
+            id: intern(&name),
+            condition,
+        });
+    }
+    out
+}
+
+/// Compiles extractions; `define` gives the slot of a variable name.
+pub fn compile_extracts(
+    extracts: &[Extract],
+    path: &str,
+    problems: &mut Problems,
+    define: &mut dyn FnMut(&str) -> u16,
+) -> Vec<CompiledExtract> {
+    let mut out = Vec::new();
+    for (i, e) in extracts.iter().enumerate() {
+        let at = format!("{path}.extract[{i}]");
+        let var = e.var();
+        if var.is_empty()
+            || var.starts_with("__")
+            || !var
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            problems.push(format!("{at}.var"), format!("{var:?} is not a usable variable name (letters, digits, `_`, `.`; not starting with `__`)"));
+            continue;
+        }
+        let source = match e {
+            Extract::JsonPath { path: p, .. } => {
+                match json_path_or_problem(p, &format!("{at}.path"), problems) {
+                    Some(parsed) => Source::JsonPath(parsed),
+                    None => continue,
+                }
+            }
+            Extract::Header { header, .. } => Source::Header(header.clone()),
+            Extract::Regex { pattern, group, .. } => match regex::bytes::Regex::new(pattern) {
+                Ok(re) if *group < re.captures_len() => Source::Regex(re, *group),
+                Ok(re) => {
+                    problems.push(
+                        format!("{at}.group"),
+                        format!(
+                            "the pattern has {} groups, got group {group}",
+                            re.captures_len() - 1
+                        ),
+                    );
+                    continue;
+                }
+                Err(err) => {
+                    problems.push(
+                        format!("{at}.pattern"),
+                        format!("invalid regex {pattern:?}: {err}"),
+                    );
+                    continue;
+                }
+            },
+            Extract::Cookie { cookie, .. } => Source::Cookie(cookie.clone()),
+        };
+        out.push(CompiledExtract {
+            slot: define(var),
+            optional: e.optional(),
+            source,
+        });
+    }
+    out
+}
+
+fn json_path_or_problem(
+    path: &str,
+    at: &str,
+    problems: &mut Problems,
+) -> Option<serde_json_path::JsonPath> {
+    match serde_json_path::JsonPath::parse(path) {
+        Ok(p) => Some(p),
+        Err(e) => {
+            problems.push(at.to_string(), format!("invalid JSON path {path:?}: {e}"));
+            None
+        }
+    }
+}
