@@ -111,9 +111,7 @@ def peak_rss_kb(pid: int) -> int:
 
 def measure(cmd: list[str], nginx: Nginx, seconds: float) -> tuple[Sample, str]:
     """Runs `cmd` pinned to CPU 0; CPU and requests over the steady window."""
-    proc = subprocess.Popen(
-        ["taskset", "-c", "0", *cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
-    )
+    proc = subprocess.Popen(["taskset", "-c", "0", *cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start = time.monotonic()
     time.sleep(WINDOW[0])
     c0, r0, t0 = cpu_ticks(proc.pid), nginx.requests(), time.monotonic()
@@ -157,9 +155,7 @@ def median(samples: list[Sample], key: str) -> str:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--oha", help="path to an oha binary to include at the fixed rate")
     p.add_argument("--write", action="store_true", help="update benches/README.md")
@@ -213,8 +209,7 @@ def main() -> None:
         nginx.stop()
 
     table = [
-        "| generator · scenario | CPU-µs/req median (min–max) | req/s | send-lag p99 µs "
-        "| service p50 µs | peak RSS |",
+        "| generator · scenario | CPU-µs/req median (min–max) | req/s | send-lag p99 µs | service p50 µs | peak RSS |",
         "|---|---|---|---|---|---|",
     ]
     for name, samples in rows.items():
@@ -222,9 +217,7 @@ def main() -> None:
         svc = median(samples, "service_p50_us") if "service_p50_us" in samples[0].extra else "–"
         rate = statistics.median(s.req_per_s for s in samples)
         cpu = median(samples, "cpu_us_per_req")
-        table.append(
-            f"| {name} | {cpu} | {rate:.0f} | {lag} | {svc} | {median(samples, 'rss_kb')} |"
-        )
+        table.append(f"| {name} | {cpu} | {rate:.0f} | {lag} | {svc} | {median(samples, 'rss_kb')} |")
     text = "\n".join(table)
     print("\n" + text)
     if args.write:

@@ -57,9 +57,7 @@ class Nginx:
 
     def __init__(self) -> None:
         if not Path(NGINX).exists():
-            raise RuntimeError(
-                f"nginx not found at {NGINX} (install Debian's nginx-light or set HORDE_NGINX)"
-            )
+            raise RuntimeError(f"nginx not found at {NGINX} (install Debian's nginx-light or set HORDE_NGINX)")
         self.dir = tempfile.mkdtemp(prefix="horde-nginx-")
         self.port = free_port()
         Path(self.dir, "nginx.conf").write_text(_CONF.format(dir=self.dir, port=self.port))

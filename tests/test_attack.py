@@ -92,9 +92,7 @@ def test_refused_connections_are_counted_not_raised():
 
 def test_the_gil_is_released_while_the_engine_runs(nginx):
     done = threading.Event()
-    worker = threading.Thread(
-        target=lambda: (horde.attack(nginx.url(), rate=100, duration="1.5s"), done.set())
-    )
+    worker = threading.Thread(target=lambda: (horde.attack(nginx.url(), rate=100, duration="1.5s"), done.set()))
     worker.start()
     time.sleep(0.3)
     started = time.monotonic()

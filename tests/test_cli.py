@@ -30,9 +30,7 @@ def test_help_lists_the_commands():
 
 def test_attack_prints_the_summary(nginx, tmp_path):
     out = tmp_path / "run.json"
-    p = run(
-        "attack", nginx.url(), "--rate", "400", "--duration", "1s", "-c", "8", "--json", str(out)
-    )
+    p = run("attack", nginx.url(), "--rate", "400", "--duration", "1s", "-c", "8", "--json", str(out))
     assert p.returncode == 0, p.stderr
     for needle in (
         "requests",
@@ -94,9 +92,7 @@ def test_bad_flags_are_one_line_and_exit_2(nginx, tmp_path):
     one_line_usage_error(run("attack", nginx.url(), "-c", "0"), "connections", "0")
     one_line_usage_error(run("attack", nginx.url(), "--duration", "soon"), "duration", "soon")
     one_line_usage_error(run("attack", nginx.url(), "-H", "no colon"), "header", "no colon")
-    one_line_usage_error(
-        run("attack", nginx.url(), "--body", f"@{tmp_path}/missing"), "body file", "missing"
-    )
+    one_line_usage_error(run("attack", nginx.url(), "--body", f"@{tmp_path}/missing"), "body file", "missing")
     one_line_usage_error(run("attack", "ftp://example.invalid/"), "url", "ftp")
     one_line_usage_error(run("attack", nginx.url(), "--frobnicate"), "--frobnicate")
     one_line_usage_error(run("attack"), "url")
@@ -148,9 +144,7 @@ def test_python_api_returns_partial_results_on_keyboard_interrupt(nginx):
 
 def test_json_output_is_a_complete_result(nginx, tmp_path):
     out = tmp_path / "r.json"
-    assert (
-        run("attack", nginx.url(), "-n", "10", "-c", "1", "--json", str(out), "-q").returncode == 0
-    )
+    assert run("attack", nginx.url(), "-n", "10", "-c", "1", "--json", str(out), "-q").returncode == 0
     data = json.loads(out.read_text())
     assert {"plan", "total", "requests", "series", "generator", "warnings", "workers"} <= set(data)
     assert data["plan"]["version"] == 1

@@ -160,6 +160,7 @@ fn journey_results(plan: &CompiledPlan, totals: &Frame) -> Vec<JourneyResult> {
                     bad_status: s.bad_status,
                     check_failed: s.check_failed,
                     aborted: s.aborted,
+                    cut: s.cut,
                 })
                 .collect(),
         })

@@ -76,7 +76,8 @@ pub fn verdict(e: &Evidence<'_>) -> (bool, Vec<String>) {
 
 /// In a closed model every connection waits for its response before sending again, so a server
 /// stall produces few slow samples instead of many: percentiles hide it (coordinated omission).
-/// What does show is throughput collapsing: look for seconds far below the median.
+/// What does show is throughput collapsing. Throughput per active VU is compared with its median,
+/// so that ramps (fewer VUs, fewer requests) are not mistaken for stalls.
 fn closed_model_stalls(e: &Evidence<'_>) -> Option<String> {
     let mut per_second: Vec<u64> = Vec::new();
     for p in e.series {
@@ -86,28 +87,39 @@ fn closed_model_stalls(e: &Evidence<'_>) -> Option<String> {
         }
         per_second[s] += p.requests;
     }
-    // Ignore a partial last second.
-    if per_second.len() > 2 {
-        per_second.pop();
-    }
-    if per_second.len() < 3 {
+    let vus = |s: usize| e.generator_series.get(s).map_or(0, |g| g.active_vus);
+    // Per-VU throughput of every full second with VUs running (the last second is partial).
+    let rates: Vec<(usize, f64)> = per_second
+        .iter()
+        .enumerate()
+        .take(per_second.len().saturating_sub(1))
+        .filter(|&(s, _)| vus(s) > 0)
+        .map(|(s, &n)| (s, n as f64 / vus(s) as f64))
+        .collect();
+    if rates.len() < 3 {
         return None;
     }
-    let mut sorted = per_second.clone();
-    sorted.sort_unstable();
+    let mut sorted: Vec<f64> = rates.iter().map(|&(_, r)| r).collect();
+    sorted.sort_by(f64::total_cmp);
     let median = sorted[sorted.len() / 2];
-    if median < 10 {
+    let median_total = {
+        let mut t: Vec<u64> = rates.iter().map(|&(s, _)| per_second[s]).collect();
+        t.sort_unstable();
+        t[t.len() / 2]
+    };
+    // Too little traffic to tell a stall from chance.
+    if median_total < 10 || median <= 0.0 {
         return None;
     }
-    let stalled = per_second.iter().filter(|&&n| n * 10 < median).count();
+    let stalled = rates.iter().filter(|&&(_, r)| r * 10.0 < median).count();
     if stalled == 0 {
         return None;
     }
     Some(format!(
-        "closed model: in {stalled} of {} seconds throughput fell below 10% of its median ({median}/s) while the slowest response took {} — \
+        "closed model: in {stalled} of {} seconds throughput fell below 10% of its median ({median_total}/s) while the slowest response took {} — \
          the target stalled, and since each connection waits for its response before sending again, the percentiles under-count the stall \
          (coordinated omission); run with a rate (open model) to measure what users would see",
-        per_second.len(),
+        rates.len(),
         fmt_us(e.total.response_time.max_us)
     ))
 }

@@ -97,6 +97,8 @@ pub struct StepResult {
     pub check_failed: u64,
     /// Sessions that ended here (a value to extract or a variable was missing).
     pub aborted: u64,
+    /// Sessions cut by the end of the run after reaching this step.
+    pub cut: u64,
 }
 
 /// A journey as run by one scenario.

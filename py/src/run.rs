@@ -103,6 +103,8 @@ impl Run {
         d.set_item("last_second_requests", p.last_second_requests)?;
         d.set_item("last_second_p95_us", p.last_second_p95_us)?;
         d.set_item("active_vus", p.active_vus)?;
+        d.set_item("iterations", p.iterations)?;
+        d.set_item("thresholds_failing", p.thresholds_failing)?;
         d.set_item("done", p.done)?;
         Ok(d)
     }

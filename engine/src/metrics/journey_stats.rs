@@ -38,6 +38,8 @@ pub struct StepStats {
     pub check_failed: u64,
     /// Sessions that ended here because a value could not be extracted (or a variable was unset).
     pub aborted: u64,
+    /// Sessions cut by the end of the run after reaching this step (before the next one).
+    pub cut: u64,
 }
 
 impl StepStats {
@@ -50,6 +52,7 @@ impl StepStats {
         self.bad_status += o.bad_status;
         self.check_failed += o.check_failed;
         self.aborted += o.aborted;
+        self.cut += o.cut;
     }
 }
 

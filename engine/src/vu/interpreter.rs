@@ -57,6 +57,7 @@ pub fn start_iteration(
         vu.vars.unset(slot);
     }
     vu.iterations += 1;
+    vu.last_step = None;
     vu.iteration_start_ns = intended_ns;
     vu.clock_ns = intended_ns;
     vu.ip = 0;
@@ -123,6 +124,7 @@ fn run(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io
         vu.ip += 1;
         match instr {
             Instr::Request(i) => {
+                vu.last_step = Some(journey.requests[*i].step);
                 let urgent = closed_model || vu.ip < instrs.len();
                 let intended = vu.clock_ns;
                 match exchange::begin(vu, &journey.requests[*i], *i, jk, intended, urgent, io) {
@@ -206,7 +208,12 @@ fn end(vu: &mut Vu, scenario: &CompiledScenario, how: Walk, io: &mut Io<'_>) -> 
                 .record_ns(vu.clock_ns.saturating_sub(vu.iteration_start_ns));
         }
         Walk::Aborted => stats.aborted += 1,
-        Walk::Interrupted => stats.interrupted += 1,
+        Walk::Interrupted => {
+            stats.interrupted += 1;
+            if let Some(step) = vu.last_step {
+                stats.steps[step].cut += 1;
+            }
+        }
         _ => {}
     }
     vu.phase = Phase::Idle;

@@ -120,6 +120,8 @@ pub struct Vu {
     pub iteration_start_ns: u64,
     /// Iterations started (`__iteration` is this minus one during an iteration).
     pub iterations: u64,
+    /// Funnel step of the last request this iteration began, if any.
+    pub last_step: Option<usize>,
     /// Variables.
     pub vars: Vars,
     /// This VU's random numbers (think times, branches, helpers).
@@ -167,6 +169,7 @@ impl Vu {
             clock_ns: 0,
             iteration_start_ns: 0,
             iterations: 0,
+            last_step: None,
             vars: Vars::new(vars),
             rng: fastrand::Rng::with_seed(seed ^ id.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
             tx: Vec::new(),

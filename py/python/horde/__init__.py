@@ -1,19 +1,65 @@
 """horde: realistic, honest HTTP load tests.
 
-Describe the load in Python; a native engine (Rust, io_uring, one pinned worker per CPU) plays
-it and measures latency from when each request *should* have been sent.
+Describe how users behave in Python — journeys of requests, think times and branches, driven by
+k6-style executors — and a native engine (Rust, io_uring, one pinned worker per CPU, no Python on
+the hot path) plays the crowd, measuring latency from when each request *should* have been sent.
 
 Example:
-    >>> import horde
-    >>> result = horde.attack("http://127.0.0.1:8080/", rate=200, duration="5s")  # doctest: +SKIP
-    >>> print(result.summary())  # doctest: +SKIP
+    >>> import horde as h
+    >>> checkout = h.journey(
+    ...     "checkout",
+    ...     h.get("/v1/products/prod-123", name="product", check=h.status(200)),
+    ...     h.think(1, 3),
+    ...     h.post("/v1/cart/items", name="add to cart", json={"product_id": "prod-123"},
+    ...            check=h.status(201), extract={"cart_id": h.json_path("$.cart_id")}),
+    ... )
+    >>> test = h.Test(
+    ...     base_url="http://127.0.0.1:8080",
+    ...     scenarios={"shoppers": h.ramping_vus(checkout, stages=[("30s", 20), ("1m", 20)])},
+    ...     thresholds={"http_req_duration": ["p(95)<500"]},
+    ... )
+    >>> result = test.run()  # doctest: +SKIP
 """
 
 # This is the public API.
 from horde._native import Histogram, __version__
 from horde.attack import attack, attack_plan
-from horde.errors import HordeError, PlanError, RunError
+from horde.checks import body_contains, cookie, header, json_path, regex, status
+from horde.data import csv, json_rows, values
+from horde.env import env
+from horde.errors import HordeError, PlanError, RunError, ThresholdsFailed
+from horde.executors import (
+    arrival_rate_for,
+    constant_arrival_rate,
+    constant_vus,
+    mix,
+    per_vu_iterations,
+    ramping_arrival_rate,
+    ramping_vus,
+    sessions,
+    shared_iterations,
+)
 from horde.result import Latency, RequestStats, Result, load
+from horde.steps import (
+    choose,
+    counter,
+    delete,
+    get,
+    group,
+    head,
+    journey,
+    maybe,
+    options,
+    patch,
+    post,
+    put,
+    rate,
+    repeat,
+    request,
+    think,
+    trend,
+)
+from horde.test import Test
 
 __all__ = [
     "Histogram",
@@ -23,8 +69,46 @@ __all__ = [
     "RequestStats",
     "Result",
     "RunError",
+    "Test",
+    "ThresholdsFailed",
     "__version__",
+    "arrival_rate_for",
     "attack",
     "attack_plan",
+    "body_contains",
+    "choose",
+    "constant_arrival_rate",
+    "constant_vus",
+    "cookie",
+    "counter",
+    "csv",
+    "delete",
+    "env",
+    "get",
+    "group",
+    "head",
+    "header",
+    "journey",
+    "json_path",
+    "json_rows",
     "load",
+    "maybe",
+    "mix",
+    "options",
+    "patch",
+    "per_vu_iterations",
+    "post",
+    "put",
+    "ramping_arrival_rate",
+    "ramping_vus",
+    "rate",
+    "regex",
+    "repeat",
+    "request",
+    "sessions",
+    "shared_iterations",
+    "status",
+    "think",
+    "trend",
+    "values",
 ]

@@ -34,9 +34,7 @@ def seconds(value: float | int | str, name: str) -> float:
         else:
             parts = _DURATION.findall(text)
             if not parts or "".join(n + u for n, u in parts) != text.replace(" ", ""):
-                raise ValueError(
-                    f"{name} must be a duration like '10s', '1m30s' or '500ms', got {value!r}"
-                )
+                raise ValueError(f"{name} must be a duration like '10s', '1m30s' or '500ms', got {value!r}")
             total = sum(float(n) * _SCALE[u] for n, u in parts)
     else:
         total = float(value)

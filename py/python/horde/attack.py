@@ -187,7 +187,11 @@ def attack_plan(
         "journeys": {"attack": {"steps": [{"request": request}]}},
         # In-flight requests at the end may finish; they are bounded by the timeout anyway.
         "scenarios": {
-            "attack": {"journey": "attack", "executor": executor, "graceful_stop_s": timeout_s + 1.0}
+            "attack": {
+                "journey": "attack",
+                "executor": executor,
+                "graceful_stop_s": timeout_s + 1.0,
+            }
         },
         "options": {
             "workers": workers,

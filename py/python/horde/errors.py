@@ -6,7 +6,7 @@ raises one of these, so there is no import cycle.
 
 from __future__ import annotations
 
-__all__ = ["HordeError", "PlanError", "RunError"]
+__all__ = ["HordeError", "PlanError", "RunError", "ThresholdsFailed"]
 
 
 class HordeError(Exception):
@@ -34,3 +34,7 @@ class PlanError(HordeError, ValueError):
 
 class RunError(HordeError, RuntimeError):
     """The run could not start (io_uring unavailable, a host that does not resolve, ...)."""
+
+
+class ThresholdsFailed(HordeError):  # noqa: N818 — named like k6's verdict, not an error kind
+    """Raised by :meth:`horde.Result.raise_for_thresholds` when a threshold failed."""

@@ -8,6 +8,7 @@ milliseconds with the unit in the name; full-resolution histograms are available
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -188,6 +189,50 @@ class Result:
         return self._data.get("stopped_early")
 
     @property
+    def passed(self) -> bool:
+        """True when every threshold held (and always, when there are none)."""
+        return bool(self._data.get("passed", True))
+
+    @property
+    def thresholds(self) -> list[dict[str, Any]]:
+        """Threshold verdicts: metric, expression, observed value (ms for durations), ok."""
+        return list(self._data.get("thresholds", []))
+
+    @property
+    def checks(self) -> list[dict[str, Any]]:
+        """Per check: scenario, request, name, passes, fails."""
+        return list(self._data.get("checks", []))
+
+    @property
+    def journeys(self) -> list[dict[str, Any]]:
+        """Per journey and scenario: sessions started, completed, ended early, and the funnel."""
+        return [{k: v for k, v in j.items() if not k.endswith("_hist")} for j in self._data.get("journeys", [])]
+
+    @property
+    def scenarios(self) -> list[dict[str, Any]]:
+        """Per scenario: dropped iterations, exhausted data, intended and achieved concurrency."""
+        return list(self._data.get("scenarios", []))
+
+    @property
+    def metrics(self) -> list[dict[str, Any]]:
+        """User-defined metrics (counters, rates, trends)."""
+        return list(self._data.get("metrics", []))
+
+    @property
+    def scenario_series(self) -> list[dict[str, Any]]:
+        """One row per second per scenario: VUs, target VUs, iterations, arrivals, drops."""
+        return list(self._data.get("scenario_series", []))
+
+    def raise_for_thresholds(self) -> Result:
+        """Raises :class:`horde.ThresholdsFailed` when a threshold failed; returns self otherwise."""
+        if not self.passed:
+            from horde.errors import ThresholdsFailed
+
+            failed = [f"{t['metric']} {t['expression']}" for t in self.thresholds if not t["ok"]]
+            raise ThresholdsFailed(f"thresholds failed: {', '.join(failed)}")
+        return self
+
+    @property
     def plan(self) -> dict[str, Any]:
         """The plan that produced this result."""
         return self._data["plan"]
@@ -202,9 +247,7 @@ class Result:
         """One row per second for the generator."""
         return self._data["generator_series"]
 
-    def histogram(
-        self, metric: str = "http_req_duration", name: str | None = None
-    ) -> _native.Histogram:
+    def histogram(self, metric: str = "http_req_duration", name: str | None = None) -> _native.Histogram:
         """The full-resolution histogram (µs) of ``metric`` for all requests or one name.
 
         Args:
@@ -218,9 +261,15 @@ class Result:
         """
         if metric == "send_lag":
             return _native.Histogram.from_base64(self._data["generator"]["send_lag_hist"])
+        if metric == "iteration_duration":
+            merged = _native.Histogram()
+            for j in self._data.get("journeys", []):
+                if name is None or j["journey"] == name:
+                    merged.merge(_native.Histogram.from_base64(j["duration_hist"]))
+            return merged
         field = _METRICS.get(metric)
         if field is None:
-            known = ", ".join(sorted({*_METRICS, "send_lag"}))
+            known = ", ".join(sorted({*_METRICS, "send_lag", "iteration_duration"}))
             raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
         if name is None:
             return _native.Histogram.from_base64(self._data["total"][field])
@@ -233,11 +282,19 @@ class Result:
             merged.merge(_native.Histogram.from_base64(r[field]))
         return merged
 
-    def summary(self) -> str:
-        """The end-of-test summary, as the CLI prints it."""
-        from horde.summary import render
+    def summary(self, trend_stats: Sequence[str] | None = None) -> str:
+        """The end-of-test summary, as the CLI prints it.
 
-        return render(self)
+        Args:
+            trend_stats: the columns for durations, e.g. ``["avg", "med", "p(95)", "p(99)"]``.
+        """
+        if self.plan.get("name") == "attack":
+            from horde import summary
+
+            return summary.render(self)
+        from horde import journey_summary
+
+        return journey_summary.render(self, trend_stats)
 
     def to_dict(self) -> dict[str, Any]:
         """The raw result document (JSON-compatible)."""
@@ -250,9 +307,10 @@ class Result:
 
     def __repr__(self) -> str:
         rt = self.response_time
+        verdict = "" if not self.thresholds else (", passed" if self.passed else ", FAILED thresholds")
         return (
             f"<horde.Result {self.requests} requests, {self.rate:.1f}/s, {self.failed} failed, "
-            f"p99 {rt.p99_ms:.2f} ms{', SATURATED' if self.saturated else ''}>"
+            f"p99 {rt.p99_ms:.2f} ms{verdict}{', SATURATED' if self.saturated else ''}>"
         )
 
 

@@ -31,9 +31,7 @@ def render(result: Result) -> str:
             lines.append(_row("errors" if i == 0 else "", f"{cls}: {n}  ({detail})"))
     else:
         lines.append(_row("errors", "none"))
-    lines.append(
-        _row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received")
-    )
+    lines.append(_row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received"))
     lines.append("")
     lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
     lines.append(_latency_row("response time", result.response_time))
@@ -60,10 +58,7 @@ def _headline(result: Result) -> str:
         kind = ex["type"]
         if kind == "constant_arrival_rate":
             rate = ex["rate"] / ex.get("time_unit_s", 1.0)
-            desc = (
-                f"open model, {rate:g} req/s for {ex['duration_s']:g}s"
-                f" over ≤{ex['max_vus']} connections"
-            )
+            desc = f"open model, {rate:g} req/s for {ex['duration_s']:g}s over ≤{ex['max_vus']} connections"
         elif kind == "constant_vus":
             desc = f"closed model, {ex['vus']} connections for {ex['duration_s']:g}s"
         elif kind == "shared_iterations":
@@ -88,9 +83,7 @@ def _target(result: Result) -> str:
 
 
 def _open_model(result: Result) -> bool:
-    return any(
-        s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values()
-    )
+    return any(s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values())
 
 
 def _generator(result: Result) -> str:
@@ -104,14 +97,8 @@ def _generator(result: Result) -> str:
 
 def _reading(result: Result) -> str:
     if _open_model(result):
-        return (
-            "response time counts from each request's intended send time"
-            " (coordinated omission corrected)"
-        )
-    return (
-        "closed model: response time = service time;"
-        " a stalled server shows as lost throughput, not as latency"
-    )
+        return "response time counts from each request's intended send time (coordinated omission corrected)"
+    return "closed model: response time = service time; a stalled server shows as lost throughput, not as latency"
 
 
 def _row(label: str, value: str) -> str:

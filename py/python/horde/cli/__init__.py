@@ -33,12 +33,15 @@ class Parser(argparse.ArgumentParser):
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI; returns the exit code."""
-    from horde.cli import attack
+    from horde.cli import attack, demo, new, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
     parser.add_argument("--version", action="version", version=f"horde {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    run.register(commands)
     attack.register(commands)
+    new.register(commands)
+    demo.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from typing import Any
 
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
+from horde.cli.progress import Progress
 from horde.errors import PlanError, RunError
 
 HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
@@ -18,9 +18,7 @@ def register(commands: Any) -> None:
     """Adds the ``attack`` subcommand."""
     p = commands.add_parser("attack", help=HELP, description=HELP)
     p.add_argument("url", help="http:// URL to load")
-    p.add_argument(
-        "--rate", "-r", type=float, help="requests per second (open model); omit for closed model"
-    )
+    p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
     p.add_argument("--duration", "-d", help="how long, e.g. 30s or 1m30s (default 10s)")
     p.add_argument("-n", "--requests", type=int, help="stop after this many requests")
     p.add_argument(
@@ -58,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     """Runs the attack and prints the summary."""
     headers = [_header(h) for h in args.header]
     body = _body(args.body)
-    progress = None if args.quiet or not sys.stderr.isatty() else _Progress()
+    progress = None if args.quiet or not sys.stderr.isatty() else Progress()
     try:
         result = run_attack(
             args.url,
@@ -105,27 +103,3 @@ def _body(raw: str | None) -> str | bytes | None:
             return f.read()
     except OSError as e:
         raise UsageError(f"cannot read body file {path!r}: {e.strerror}") from None
-
-
-class _Progress:
-    """One status line on a terminal, refreshed in place."""
-
-    def __init__(self) -> None:
-        self._last = 0.0
-
-    def __call__(self, p: dict[str, Any]) -> None:
-        now = time.monotonic()
-        if now - self._last < 0.5:
-            return
-        self._last = now
-        line = (
-            f"  {p['elapsed_s']:5.0f}s  {p['requests']:>10} requests"
-            f"  {p['last_second_requests']:>8}/s"
-            f"  p95 {p['last_second_p95_us'] / 1000:8.2f}ms  {p['failed']} failed"
-        )
-        sys.stderr.write("\r" + line)
-        sys.stderr.flush()
-
-    def clear(self) -> None:
-        sys.stderr.write("\r\033[K")
-        sys.stderr.flush()

@@ -1,0 +1,116 @@
+"""``horde run script.py``: run a journey test, print the summary, exit 99 when a threshold fails."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from horde._units import seconds
+from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
+from horde.cli.progress import Progress
+from horde.cli.script import ScriptError, apply_overrides, load_test, parse_env
+from horde.errors import PlanError, RunError
+
+HELP = "run a test script (journeys, scenarios, thresholds); exit 99 when a threshold fails"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Adds the ``run`` and ``inspect`` subcommands."""
+    p = commands.add_parser("run", help=HELP, description=HELP)
+    _common(p)
+    p.add_argument(
+        "--summary-trend-stats",
+        metavar="LIST",
+        help='columns for durations, e.g. "avg,min,med,max,p(95),p(99)"',
+    )
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.set_defaults(handler=run)
+    i = commands.add_parser("inspect", help="print the plan a script builds (JSON), without running it")
+    _common(i)
+    i.set_defaults(handler=inspect)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("script", help="a Python file that builds a horde.Test")
+    p.add_argument("--vus", type=int, help="override: VUs (closed model) or the VU limit (open model)")
+    p.add_argument("--duration", "-d", help="override: duration of every scenario, e.g. 30s")
+    p.add_argument("--iterations", "-i", type=int, help="override: run exactly this many iterations (shared)")
+    p.add_argument("--rate", "-r", type=float, help="override: iterations per second (open model)")
+    p.add_argument(
+        "-e",
+        "--env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="set a variable read by h.env()",
+    )
+
+
+def _load(args: argparse.Namespace):
+    for flag in ("vus", "iterations"):
+        value = getattr(args, flag)
+        if value is not None and value < 1:
+            raise UsageError(f"--{flag} must be ≥ 1, got {value}")
+    if args.rate is not None and not args.rate > 0:
+        raise UsageError(f"--rate must be > 0, got {args.rate:g}")
+    duration = None
+    if args.duration is not None:
+        try:
+            duration = seconds(args.duration, "--duration")
+        except (TypeError, ValueError) as e:
+            raise UsageError(str(e)) from None
+        if duration <= 0:
+            raise UsageError(f"--duration must be > 0, got {args.duration!r}")
+    test = load_test(args.script, parse_env(args.env))
+    apply_overrides(test, args.vus, duration, args.iterations, args.rate)
+    return test
+
+
+def run(args: argparse.Namespace) -> int:
+    """Runs the script's test and prints the summary."""
+    stats = None
+    if args.summary_trend_stats:
+        stats = [s.strip() for s in args.summary_trend_stats.split(",") if s.strip()]
+        from horde.journey_summary import _stats
+
+        try:
+            _stats(stats)
+        except ValueError as e:
+            raise UsageError(f"--summary-trend-stats: {e}") from None
+    try:
+        test = _load(args)
+    except ScriptError as e:
+        sys.stderr.write(f"horde run: {args.script} failed before any load was sent:\n{e}\n")
+        return EXIT_ERROR
+    except PlanError as e:
+        sys.stderr.write(f"horde run: {e}\n")
+        return EXIT_ERROR
+    progress = None if args.quiet or not sys.stderr.isatty() else Progress()
+    try:
+        result = test.run(progress=progress)
+    except PlanError as e:
+        sys.stderr.write(f"horde run: {e}\n")
+        return EXIT_ERROR
+    except RunError as e:
+        sys.stderr.write(f"horde run: {e}\n")
+        return EXIT_ERROR
+    finally:
+        if progress is not None:
+            progress.clear()
+    print(result.summary(stats))
+    if args.json:
+        result.save(args.json)
+    return EXIT_OK if result.passed else EXIT_THRESHOLDS
+
+
+def inspect(args: argparse.Namespace) -> int:
+    """Prints the script's plan."""
+    try:
+        test = _load(args)
+        print(json.dumps(test.to_plan(), indent=2))
+    except (ScriptError, PlanError) as e:
+        sys.stderr.write(f"horde inspect: {e}\n")
+        return EXIT_ERROR
+    return EXIT_OK

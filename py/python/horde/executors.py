@@ -1,0 +1,299 @@
+"""Executors: how many users arrive, and when. Names and semantics follow k6's executors.
+
+Closed model — a set of VUs, each starting its next iteration when the previous one ends:
+:func:`constant_vus`, :func:`ramping_vus`, :func:`per_vu_iterations`, :func:`shared_iterations`.
+Open model — iterations start on a schedule whatever the responses do, as real users arrive:
+:func:`constant_arrival_rate`, :func:`ramping_arrival_rate`, and :func:`sessions`, which derives
+the arrival rate from a number of concurrent users and their session length (Little's law).
+
+Every executor takes a journey, or a weighted :func:`mix` of journeys, and the options
+``start`` (delay from the start of the test) and ``graceful_stop`` (how long running iterations
+may finish after the executor ends).
+
+Example:
+    >>> import horde as h
+    >>> shop = h.journey("shop", h.get("http://127.0.0.1:8080/"))
+    >>> s = h.ramping_vus(shop, stages=[("30s", 20), ("1m", 20), ("10s", 0)])
+    >>> s.executor["type"], s.executor["stages"][0]
+    ('ramping_vus', {'duration_s': 30.0, 'target': 20.0})
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from horde._units import seconds
+from horde.steps import Journey
+
+__all__ = [
+    "Mix",
+    "Scenario",
+    "arrival_rate_for",
+    "constant_arrival_rate",
+    "constant_vus",
+    "mix",
+    "per_vu_iterations",
+    "ramping_arrival_rate",
+    "ramping_vus",
+    "sessions",
+    "shared_iterations",
+]
+
+StageSpec = tuple[float | str, float] | Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Mix:
+    """A weighted mix of journeys: each iteration picks one (e.g. production endpoint ratios)."""
+
+    entries: tuple[tuple[Journey, float], ...]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """A journey (or mix) driven by an executor; the values of ``Test(scenarios={...})``."""
+
+    journeys: tuple[tuple[Journey, float], ...]
+    executor: dict[str, Any]
+    start: float = 0.0
+    graceful_stop: float = 30.0
+    expected_concurrency: float | None = None
+
+    def _plan(self) -> dict[str, Any]:
+        plan: dict[str, Any] = {
+            "executor": self.executor,
+            "start_s": self.start,
+            "graceful_stop_s": self.graceful_stop,
+            "expected_concurrency": self.expected_concurrency,
+        }
+        if len(self.journeys) == 1 and self.journeys[0][1] == 1.0:
+            plan["journey"] = self.journeys[0][0].name
+        else:
+            plan["mix"] = [{"journey": j.name, "weight": w} for j, w in self.journeys]
+        return plan
+
+
+def mix(*entries: tuple[Journey, float]) -> Mix:
+    """A weighted mix: ``mix((browse, 8), (checkout, 2))`` runs browse in 80 % of iterations."""
+    out = []
+    for i, e in enumerate(entries):
+        if not (isinstance(e, tuple) and len(e) == 2 and isinstance(e[0], Journey)):
+            raise TypeError(f"mix() entry {i} must be (journey, weight), got {e!r}")
+        if isinstance(e[1], bool) or not isinstance(e[1], (int, float)):
+            raise TypeError(f"mix() entry {i}: weight must be a number, got {e[1]!r}")
+        out.append((e[0], float(e[1])))
+    if not out:
+        raise TypeError("mix() needs at least one (journey, weight)")
+    return Mix(tuple(out))
+
+
+def constant_vus(journey: Journey | Mix, vus: int = 1, duration: float | str = "10s", **common: Any) -> Scenario:
+    """``vus`` VUs loop over the journey for ``duration``."""
+    return _scenario(
+        journey,
+        {
+            "type": "constant_vus",
+            "vus": _int(vus, "vus"),
+            "duration_s": seconds(duration, "duration"),
+        },
+        common,
+    )
+
+
+def ramping_vus(
+    journey: Journey | Mix,
+    stages: Sequence[StageSpec],
+    start_vus: int = 0,
+    graceful_ramp_down: float | str = "30s",
+    **common: Any,
+) -> Scenario:
+    """The number of VUs moves linearly through ``stages``: ``[("2m", 20), ("10m", 200), ...]``."""
+    executor = {
+        "type": "ramping_vus",
+        "start_vus": _int(start_vus, "start_vus"),
+        "stages": _stages(stages),
+        "graceful_ramp_down_s": seconds(graceful_ramp_down, "graceful_ramp_down"),
+    }
+    return _scenario(journey, executor, common)
+
+
+def per_vu_iterations(
+    journey: Journey | Mix,
+    vus: int = 1,
+    iterations: int = 1,
+    max_duration: float | str = "10m",
+    **common: Any,
+) -> Scenario:
+    """Each of ``vus`` VUs runs the journey ``iterations`` times."""
+    executor = {
+        "type": "per_vu_iterations",
+        "vus": _int(vus, "vus"),
+        "iterations": _int(iterations, "iterations"),
+        "max_duration_s": seconds(max_duration, "max_duration"),
+    }
+    return _scenario(journey, executor, common)
+
+
+def shared_iterations(
+    journey: Journey | Mix,
+    vus: int = 1,
+    iterations: int = 1,
+    max_duration: float | str = "10m",
+    **common: Any,
+) -> Scenario:
+    """``vus`` VUs share ``iterations`` iterations in all."""
+    executor = {
+        "type": "shared_iterations",
+        "vus": _int(vus, "vus"),
+        "iterations": _int(iterations, "iterations"),
+        "max_duration_s": seconds(max_duration, "max_duration"),
+    }
+    return _scenario(journey, executor, common)
+
+
+def constant_arrival_rate(
+    journey: Journey | Mix,
+    rate: float,
+    duration: float | str,
+    time_unit: float | str = "1s",
+    pre_allocated_vus: int = 10,
+    max_vus: int = 1000,
+    **common: Any,
+) -> Scenario:
+    """``rate`` iterations per ``time_unit`` start for ``duration``, whatever the responses do.
+
+    An iteration that finds no free VU (all ``max_vus`` busy) is dropped and counted in
+    ``dropped_iterations``.
+    """
+    executor = {
+        "type": "constant_arrival_rate",
+        "rate": _number(rate, "rate"),
+        "time_unit_s": seconds(time_unit, "time_unit"),
+        "duration_s": seconds(duration, "duration"),
+        "pre_allocated_vus": _int(pre_allocated_vus, "pre_allocated_vus"),
+        "max_vus": _int(max_vus, "max_vus"),
+    }
+    return _scenario(journey, executor, common)
+
+
+def ramping_arrival_rate(
+    journey: Journey | Mix,
+    stages: Sequence[StageSpec],
+    start_rate: float = 0,
+    time_unit: float | str = "1s",
+    pre_allocated_vus: int = 10,
+    max_vus: int = 1000,
+    **common: Any,
+) -> Scenario:
+    """The arrival rate moves linearly through ``stages`` of (duration, rate)."""
+    executor = {
+        "type": "ramping_arrival_rate",
+        "start_rate": _number(start_rate, "start_rate"),
+        "time_unit_s": seconds(time_unit, "time_unit"),
+        "stages": _stages(stages),
+        "pre_allocated_vus": _int(pre_allocated_vus, "pre_allocated_vus"),
+        "max_vus": _int(max_vus, "max_vus"),
+    }
+    return _scenario(journey, executor, common)
+
+
+def arrival_rate_for(concurrent: float, session_duration: float | str) -> float:
+    """Little's law: the session arrival rate (per second) for ``concurrent`` users.
+
+    Each session lasts ``session_duration``; ``concurrent / session_duration`` new sessions per
+    second keep ``concurrent`` of them running.
+
+    Example:
+        >>> round(arrival_rate_for(200, "4m"), 3)
+        0.833
+    """
+    length = seconds(session_duration, "session_duration")
+    if length <= 0:
+        raise ValueError(f"session_duration must be > 0, got {session_duration!r}")
+    return _number(concurrent, "concurrent") / length
+
+
+def sessions(
+    journey: Journey | Mix,
+    concurrent: float,
+    session_duration: float | str,
+    duration: float | str,
+    max_vus: int | None = None,
+    **common: Any,
+) -> Scenario:
+    """An open-model run sized by users rather than rate.
+
+    ``concurrent`` users whose sessions last about ``session_duration`` arrive at
+    ``concurrent / session_duration`` per second (Little's law). The result reports the achieved
+    number of concurrent sessions beside the intended one.
+    """
+    rate = arrival_rate_for(concurrent, session_duration)
+    limit = max_vus if max_vus is not None else max(10, math.ceil(concurrent * 3))
+    s = constant_arrival_rate(
+        journey,
+        rate,
+        duration,
+        pre_allocated_vus=min(limit, max(1, math.ceil(concurrent))),
+        max_vus=limit,
+        **common,
+    )
+    return Scenario(s.journeys, s.executor, s.start, s.graceful_stop, float(concurrent))
+
+
+def _scenario(journey: Journey | Mix, executor: dict[str, Any], common: Mapping[str, Any]) -> Scenario:
+    unknown = set(common) - {"start", "graceful_stop"}
+    if unknown:
+        raise TypeError(f"unknown executor option(s) {sorted(unknown)}; common options are start and graceful_stop")
+    if isinstance(journey, Journey):
+        journeys: tuple[tuple[Journey, float], ...] = ((journey, 1.0),)
+    elif isinstance(journey, Mix):
+        journeys = journey.entries
+    else:
+        raise TypeError(f"an executor takes a journey (h.journey(...)) or a mix (h.mix(...)), got {journey!r}")
+    return Scenario(
+        journeys,
+        executor,
+        seconds(common.get("start", 0), "start"),
+        seconds(common.get("graceful_stop", "30s"), "graceful_stop"),
+    )
+
+
+def _stages(stages: Sequence[StageSpec]) -> list[dict[str, float]]:
+    if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence):
+        raise TypeError(f"stages must be a list of (duration, target), got {stages!r}")
+    out = []
+    for i, s in enumerate(stages):
+        if isinstance(s, Mapping):
+            duration, target = s.get("duration"), s.get("target")
+        elif isinstance(s, (tuple, list)) and len(s) == 2:
+            duration, target = s
+        else:
+            raise TypeError(f"stage {i} must be (duration, target) or {{'duration': ..., 'target': ...}}, got {s!r}")
+        if duration is None or target is None:
+            raise TypeError(f"stage {i} needs a duration and a target, got {s!r}")
+        out.append(
+            {
+                "duration_s": seconds(duration, f"stages[{i}].duration"),
+                "target": _number(target, f"stages[{i}].target"),
+            }
+        )
+    return out
+
+
+def _int(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
+    if value < 0:
+        from horde.errors import PlanError
+
+        raise PlanError(f"{name} must be ≥ 0, got {value}", [(name, f"must be ≥ 0, got {value}")])
+    return value
+
+
+def _number(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
+    return float(value)

@@ -1,0 +1,164 @@
+"""``Test``: journeys, executors, test data and thresholds put together, and run.
+
+Example:
+    >>> import horde as h
+    >>> home = h.journey("home", h.get("/", check=h.status(200)))
+    >>> test = h.Test(
+    ...     base_url="http://127.0.0.1:8080",
+    ...     scenarios={"visitors": h.constant_arrival_rate(home, rate=50, duration="10s")},
+    ...     thresholds={"http_req_duration": ["p(95)<500"], "http_req_failed": ["rate<0.01"]},
+    ... )
+    >>> test.to_plan()["scenarios"]["visitors"]["journey"]
+    'home'
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from horde import _native
+from horde._units import seconds
+from horde.data import Data
+from horde.errors import PlanError
+from horde.executors import Scenario
+from horde.result import Result
+from horde.running import Progress, run_plan
+from horde.steps import Journey
+
+__all__ = ["Test"]
+
+ThresholdSpec = str | Mapping[str, Any]
+
+
+class Test:
+    """A load test.
+
+    What users do (journeys), how many arrive and when (scenarios), with what data, and what
+    must hold (thresholds).
+
+    Args:
+        scenarios: name → scenario, made by an executor (``h.ramping_vus(journey, ...)``).
+        base_url: joined to request paths that are not absolute URLs.
+        data: variable name → test data (``h.csv(...)``, ``h.values(...)``). One column: the
+            variable is the key; several: ``key.column``.
+        thresholds: metric (optionally with ``{tag:value}`` filters) → conditions in k6 syntax
+            (``"p(95)<500"``), or dicts ``{"threshold": ..., "abort_on_fail": True,
+            "delay_abort_eval": "10s"}``.
+        timeout: default request timeout.
+        connect_timeout: TCP connect timeout.
+        workers: worker threads (default: one per CPU this process may use).
+        seed: makes think times, branches and random helpers repeat from run to run.
+        name: a label shown in results.
+    """
+
+    def __init__(
+        self,
+        *,
+        scenarios: Mapping[str, Scenario],
+        base_url: str | None = None,
+        data: Mapping[str, Data] | None = None,
+        thresholds: Mapping[str, Sequence[ThresholdSpec] | ThresholdSpec] | None = None,
+        timeout: float | str = "60s",
+        connect_timeout: float | str = "10s",
+        workers: int | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> None:
+        if not isinstance(scenarios, Mapping) or not scenarios:
+            raise TypeError(
+                "Test(scenarios=...) needs a dict of name → scenario, e.g. {'shoppers': h.constant_vus(journey)}"
+            )
+        for key, s in scenarios.items():
+            if not isinstance(s, Scenario):
+                raise TypeError(
+                    f"scenario {key!r} is {s!r}; make it with an executor such as h.constant_vus(journey, ...)"
+                )
+        for key, d in (data or {}).items():
+            if not isinstance(d, Data):
+                raise TypeError(f"data {key!r} is {d!r}; make it with h.csv(...), h.json_rows(...) or h.values(...)")
+        if base_url is not None and not isinstance(base_url, str):
+            raise TypeError(f"base_url must be a string, got {base_url!r}")
+        self.scenarios = dict(scenarios)
+        self.base_url = base_url
+        self.data = dict(data or {})
+        self.thresholds = _thresholds(thresholds or {})
+        self.timeout = seconds(timeout, "timeout")
+        self.connect_timeout = seconds(connect_timeout, "connect_timeout")
+        self.workers = workers
+        self.seed = seed
+        self.name = name
+
+    def to_plan(self) -> dict[str, Any]:
+        """The plan the engine runs (what ``horde inspect`` prints)."""
+        journeys: dict[str, Journey] = {}
+        for scenario in self.scenarios.values():
+            for j, _ in scenario.journeys:
+                seen = journeys.setdefault(j.name, j)
+                if seen is not j and seen != j:
+                    raise PlanError(
+                        f"two different journeys are both named {j.name!r}; give them distinct names",
+                        [("journeys", f"duplicate name {j.name!r}")],
+                    )
+        return {
+            "version": _native.PLAN_VERSION,
+            "name": self.name,
+            "journeys": {name: j._plan(self.base_url) for name, j in journeys.items()},
+            "scenarios": {name: s._plan() for name, s in self.scenarios.items()},
+            "data": [d._plan(name) for name, d in self.data.items()],
+            "thresholds": self.thresholds,
+            "options": {
+                "workers": self.workers,
+                "seed": self.seed,
+                "http": {"timeout_s": self.timeout, "connect_timeout_s": self.connect_timeout},
+            },
+        }
+
+    def validate(self) -> None:
+        """Checks the plan without sending anything.
+
+        Raises:
+            PlanError: every problem found, each with its path.
+        """
+        _native.validate_plan(json.dumps(self.to_plan()))
+
+    def run(self, progress: Progress | None = None) -> Result:
+        """Runs the test and returns its result (Ctrl-C stops it and returns what was measured).
+
+        Raises:
+            PlanError: the test is invalid (nothing was sent).
+            RunError: the run could not start.
+        """
+        return run_plan(self.to_plan(), progress)
+
+    def __repr__(self) -> str:
+        return f"<horde.Test scenarios={list(self.scenarios)} thresholds={len(self.thresholds)}>"
+
+
+def _thresholds(spec: Mapping[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {}
+    for metric, conditions in spec.items():
+        items = [conditions] if isinstance(conditions, (str, Mapping)) else list(conditions)
+        parsed: list[dict[str, Any]] = []
+        for c in items:
+            if isinstance(c, str):
+                parsed.append({"expression": c})
+            elif isinstance(c, Mapping):
+                unknown = set(c) - {"threshold", "abort_on_fail", "delay_abort_eval"}
+                if "threshold" not in c or unknown:
+                    raise TypeError(
+                        f"threshold for {metric!r}: use {{'threshold': 'p(95)<500', 'abort_on_fail': True, "
+                        f"'delay_abort_eval': '10s'}}, got {dict(c)!r}"
+                    )
+                parsed.append(
+                    {
+                        "expression": c["threshold"],
+                        "abort_on_fail": bool(c.get("abort_on_fail", False)),
+                        "delay_abort_eval_s": seconds(c.get("delay_abort_eval", 0), "delay_abort_eval"),
+                    }
+                )
+            else:
+                raise TypeError(f"threshold for {metric!r} must be a string like 'p(95)<500', got {c!r}")
+        out[metric] = parsed
+    return out
