@@ -128,3 +128,35 @@ class StallServer:
     def stop(self) -> None:
         self._stop.set()
         self.sock.close()
+
+
+class DemoShop:
+    """horde's bundled demo shop in a subprocess on a free port."""
+
+    def __init__(self, pool_size: int = 4, query_ms: float = 40) -> None:
+        import sys
+
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "horde.demo.shop",
+                "--port",
+                str(self.port),
+                "--pool-size",
+                str(pool_size),
+                "--query-ms",
+                str(query_ms),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout=10)
+
+    def url(self, path: str = "") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()

@@ -47,6 +47,8 @@ pub struct ScenarioRun {
     pub cut: bool,
     /// Set when the run is stopping: iterations may finish, none start.
     pub winding_down: bool,
+    /// Closed model: VUs stopped for good (their own iterations done, or their data ran out).
+    pub spent: u32,
 }
 
 impl ScenarioRun {
@@ -80,6 +82,7 @@ impl ScenarioRun {
             retire_deadline: None,
             cut: false,
             winding_down: false,
+            spent: 0,
         }
     }
 
@@ -94,10 +97,7 @@ impl ScenarioRun {
             Schedule::Closed(c) => {
                 now >= self.start_ns
                     && (c.finished(now)
-                        || (c.per_vu_limit().is_some()
-                            && self.active == 0
-                            && self.running > 0
-                            && self.restart.is_empty()))
+                        || (self.running > 0 && self.spent >= self.running && self.active == 0))
             }
             Schedule::Arrivals(a) => a.next_due().is_none(),
         }
@@ -253,12 +253,16 @@ impl ScenarioRun {
         let now = io.now_ns;
         let on = vu.slot < self.first_slot + self.running && !vu.retiring;
         if self.winding_down || self.cut || !on || !c.take_iteration(vu.iterations, now) {
+            if on && c.per_vu_limit().is_some_and(|n| vu.iterations >= n) {
+                self.spent += 1;
+            }
             self.retire(vu, now);
             return;
         }
         if !prepare(vu, io, data) {
             io.frame.scenarios[self.index].data_exhausted += 1;
             vu.retiring = true;
+            self.spent += 1;
             self.retire(vu, now);
             return;
         }

@@ -1,0 +1,101 @@
+"""Each executor's defining property, against real servers on loopback."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+import horde as h
+
+
+def quick(path: str = "/", think: float = 0.05) -> h.Journey:
+    return h.journey("quick", h.get(path, check=h.status(200)), h.think(think))
+
+
+def run(url: str, scenario: h.executors.Scenario, **kw) -> h.Result:
+    return h.Test(base_url=url, scenarios={"s": scenario}, **kw).run()
+
+
+def expected_vus(stages: list[tuple[float, float]], t: float) -> float:
+    start, value = 0.0, 0.0
+    for duration, target in stages:
+        if t <= start + duration:
+            return value + (target - value) * (t - start) / duration
+        start, value = start + duration, target
+    return 0.0
+
+
+def test_ramping_vus_follow_the_stages(nginx):
+    stages = [(4.0, 8.0), (3.0, 8.0), (3.0, 0.0)]
+    r = run(nginx.url(), h.ramping_vus(quick(), stages=[(f"{d}s", t) for d, t in stages]))
+    samples = [p for p in r.scenario_series if p["scenario"] == "s"]
+    assert len(samples) >= 9
+    for p in samples[:9]:
+        want = math.floor(expected_vus(stages, p["second"] + 1) + 1e-9)
+        assert abs(p["vus"] - want) <= 1, (p, want)
+        assert abs(p["target_vus"] - want) <= 1, (p, want)
+
+
+def test_constant_vus_keep_the_count(nginx):
+    r = run(nginx.url(), h.constant_vus(quick(), vus=6, duration="3s"))
+    full = [p for p in r.scenario_series if p["second"] < 2]
+    assert [p["vus"] for p in full] == [6, 6]
+    assert r.errors == {}
+
+
+def test_constant_arrival_rate_hits_the_rate(nginx):
+    r = run(nginx.url(), h.constant_arrival_rate(quick(think=0), rate=200, duration="5s", max_vus=50))
+    assert r.generator["iterations"] == 1000
+    assert r.rate == pytest.approx(200, rel=0.01)
+    assert r.generator["dropped_iterations"] == 0
+
+
+def test_ramping_arrival_rate_integrates_the_stages(nginx):
+    # 0 → 100/s over 4 s (200 arrivals), 100/s for 2 s (200 more).
+    r = run(nginx.url(), h.ramping_arrival_rate(quick(think=0), stages=[("4s", 100), ("2s", 100)], max_vus=50))
+    assert r.generator["iterations"] == 400
+    per_second = [p["iterations"] for p in r.scenario_series if p["second"] < 6]
+    assert per_second[0] < per_second[3] <= per_second[4], per_second
+
+
+def test_per_vu_iterations_run_exactly(nginx):
+    r = run(nginx.url(), h.per_vu_iterations(quick(think=0.01), vus=5, iterations=7))
+    assert r.generator["iterations"] == 35
+    assert r.requests == 35
+
+
+def test_shared_iterations_run_exactly(nginx):
+    r = run(nginx.url(), h.shared_iterations(quick(think=0), vus=4, iterations=50))
+    assert r.generator["iterations"] == 50
+    assert r.requests == 50
+
+
+def test_dropped_iterations_are_counted_when_vus_run_out(stall_server):
+    stall_server.delay = 0.3
+    scenario = h.constant_arrival_rate(quick(think=0), rate=50, duration="2s", pre_allocated_vus=2, max_vus=2)
+    r = run(stall_server.url(), scenario, timeout="2s")
+    dropped = r.generator["dropped_iterations"]
+    assert dropped > 50
+    assert r.generator["iterations"] + dropped == 100
+    assert r.scenarios[0]["dropped_iterations"] == dropped
+    assert r.saturated
+
+
+def test_several_scenarios_with_start_offsets_and_a_mix(nginx):
+    a = h.journey("a", h.get("/", name="a"))
+    b = h.journey("b", h.get("/", name="b"))
+    r = h.Test(
+        base_url=nginx.url(),
+        scenarios={
+            "first": h.shared_iterations(a, vus=2, iterations=20),
+            "later": h.constant_arrival_rate(h.mix((a, 3), (b, 1)), rate=400, duration="1s", start="1s"),
+        },
+    ).run()
+    by = {(x.scenario, x.name): x.requests for x in r.by_request}
+    assert by[("first", "a")] == 20
+    assert by[("later", "a")] + by[("later", "b")] == 400
+    assert by[("later", "a")] / 400 == pytest.approx(0.75, abs=0.07)
+    later = [p for p in r.scenario_series if p["scenario"] == "later"]
+    # Nothing starts before 1 s, except what the 1 ms send window pulls forward.
+    assert all(p["iterations"] <= 1 for p in later if p["second"] < 1)
