@@ -7,13 +7,15 @@ import math
 import pytest
 
 import horde as h
+from horde.executors import Scenario
+from horde.steps import Journey
 
 
-def quick(path: str = "/", think: float = 0.05) -> h.Journey:
+def quick(path: str = "/", think: float = 0.05) -> Journey:
     return h.journey("quick", h.get(path, check=h.status(200)), h.think(think))
 
 
-def run(url: str, scenario: h.executors.Scenario, **kw) -> h.Result:
+def run(url: str, scenario: Scenario, **kw) -> h.Result:
     return h.Test(base_url=url, scenarios={"s": scenario}, **kw).run()
 
 
