@@ -41,7 +41,8 @@ def horde_run(path, url, *extra, timeout=60):
 def test_passing_thresholds_exit_0(nginx, tmp_path):
     path = write(
         tmp_path,
-        '{"http_req_duration": ["p(95)<1000", "max<5000"], "http_req_failed": ["rate<0.01"], "checks": ["rate>0.99"], "http_reqs": ["count>=200"]}',
+        '{"http_req_duration": ["p(95)<1000", "max<5000"], "http_req_failed": ["rate<0.01"],'
+        ' "checks": ["rate>0.99"], "http_reqs": ["count>=200"]}',
     )
     p = horde_run(path, nginx.url())
     assert p.returncode == 0, p.stdout + p.stderr
