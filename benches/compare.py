@@ -42,6 +42,8 @@ http {{
     server {{
         listen 127.0.0.1:{port};
         location / {{ return 200 "ok\\n"; }}
+        location /item/ {{ return 200 "ok\\n"; }}
+        location = /json {{ default_type application/json; return 200 '{{"id": "abc-123", "ok": true}}'; }}
         location = /nginx-status {{ stub_status; }}
     }}
 }}
@@ -144,6 +146,20 @@ def run_horde(nginx: Nginx, args: list[str], seconds: float) -> Sample:
     return sample
 
 
+def run_journey(nginx: Nginx, seconds: float) -> Sample:
+    script = str(HERE / "journey.py")
+    with tempfile.NamedTemporaryFile(suffix=".json") as f:
+        cmd = [sys.executable, "-m", "horde", "run", script, "-e", f"BASE_URL={nginx.url('')}", "--json", f.name, "-q"]
+        sample, out = measure(cmd, nginx, seconds)
+        data = json.loads(Path(f.name).read_text())
+    failed = data["total"]["failed"]
+    checks = sum(c["fails"] for c in data["checks"])
+    if failed or checks:
+        raise RuntimeError(f"the journey benchmark must run clean: {failed} failed requests, {checks} failed checks\n{out}")
+    sample.extra = {"errors": failed}
+    return sample
+
+
 def median(samples: list[Sample], key: str) -> str:
     values = [getattr(s, key) if hasattr(s, key) else s.extra[key] for s in samples]
     m = statistics.median(values)
@@ -160,6 +176,7 @@ def main() -> None:
     p.add_argument("--oha", help="path to an oha binary to include at the fixed rate")
     p.add_argument("--write", action="store_true", help="update benches/README.md")
     p.add_argument("--skip-memory", action="store_true", help="skip the 60 s memory run")
+    p.add_argument("--only", choices=["journey"], help="run only one group of scenarios")
     args = p.parse_args()
     cpus = os.cpu_count() or 2
     nginx = Nginx(cpu=cpus - 1)
@@ -176,6 +193,10 @@ def main() -> None:
     try:
         for rep in range(args.reps):
             print(f"rep {rep + 1}/{args.reps}", flush=True)
+            add("journey overhead · horde plain GET, 64 VUs", run_horde(nginx, ["-c", "64", "-d", "10s"], 10))
+            add("journey overhead · horde 6-step journey, 64 VUs", run_journey(nginx, 10))
+            if args.only == "journey":
+                continue
             s, _ = measure(["wrk", "-t1", "-c64", "-d10s", nginx.url()], nginx, 10)
             add("saturation · wrk -t1 -c64", s)
             add("saturation · horde -c 64", run_horde(nginx, ["-c", "64", "-d", "10s"], 10))
@@ -195,7 +216,7 @@ def main() -> None:
                     10,
                 )
                 add("5,000 req/s · oha -q 5000 -c 64", s)
-        if not args.skip_memory:
+        if not args.skip_memory and args.only is None:
             print("memory: 10 s and 60 s at 5,000 req/s", flush=True)
             add(
                 "memory · horde 5,000 req/s 10 s",
@@ -218,6 +239,11 @@ def main() -> None:
         rate = statistics.median(s.req_per_s for s in samples)
         cpu = median(samples, "cpu_us_per_req")
         table.append(f"| {name} | {cpu} | {rate:.0f} | {lag} | {svc} | {median(samples, 'rss_kb')} |")
+    plain = rows.get("journey overhead · horde plain GET, 64 VUs")
+    journey = rows.get("journey overhead · horde 6-step journey, 64 VUs")
+    if plain and journey:
+        ratio = statistics.median(s.cpu_us_per_req for s in journey) / statistics.median(s.cpu_us_per_req for s in plain)
+        table.append(f"\nJourney overhead: the 6-step journey costs **{ratio:.2f}×** the plain GET per request.")
     text = "\n".join(table)
     print("\n" + text)
     if args.write:

@@ -34,7 +34,8 @@ pub struct KeyStats {
     pub response_time: Hist,
     /// Completion − actual send time, µs.
     pub service_time: Hist,
-    /// TCP connect time, for requests that opened a connection, µs.
+    /// TCP connect time, for requests that opened a connection, µs (2 significant digits, as the
+    /// other phases).
     pub connecting: Hist,
     /// Send to first response byte, µs.
     pub waiting: Hist,
@@ -54,9 +55,9 @@ impl Default for KeyStats {
             error_detail: [None; ErrorClass::COUNT],
             response_time: Hist::new(),
             service_time: Hist::new(),
-            connecting: Hist::new(),
-            waiting: Hist::new(),
-            receiving: Hist::new(),
+            connecting: Hist::coarse(),
+            waiting: Hist::coarse(),
+            receiving: Hist::coarse(),
         }
     }
 }
