@@ -155,7 +155,9 @@ def run_journey(nginx: Nginx, seconds: float) -> Sample:
     failed = data["total"]["failed"]
     checks = sum(c["fails"] for c in data["checks"])
     if failed or checks:
-        raise RuntimeError(f"the journey benchmark must run clean: {failed} failed requests, {checks} failed checks\n{out}")
+        raise RuntimeError(
+            f"the journey benchmark must run clean: {failed} failed requests, {checks} failed checks\n{out}"
+        )
     sample.extra = {"errors": failed}
     return sample
 
@@ -242,7 +244,9 @@ def main() -> None:
     plain = rows.get("journey overhead · horde plain GET, 64 VUs")
     journey = rows.get("journey overhead · horde 6-step journey, 64 VUs")
     if plain and journey:
-        ratio = statistics.median(s.cpu_us_per_req for s in journey) / statistics.median(s.cpu_us_per_req for s in plain)
+        ratio = statistics.median(s.cpu_us_per_req for s in journey) / statistics.median(
+            s.cpu_us_per_req for s in plain
+        )
         table.append(f"\nJourney overhead: the 6-step journey costs **{ratio:.2f}×** the plain GET per request.")
     text = "\n".join(table)
     print("\n" + text)

@@ -11,7 +11,9 @@ journey = h.journey(
     "six steps",
     h.get("/json", name="list", check=h.status(200), extract={"id": h.json_path("$.id")}),
     h.get("/item/${id}?vu=${__vu}&i=${__iteration}", name="item", check=h.status(200)),
-    h.post("/json", name="update", json={"id": "${id}", "qty": "${__iteration}"}, check=h.json_path("$.ok", equals=True)),
+    h.post(
+        "/json", name="update", json={"id": "${id}", "qty": "${__iteration}"}, check=h.json_path("$.ok", equals=True)
+    ),
     h.get("/json", name="headers", headers={"X-Id": "${id}"}, check=h.header("Content-Type", "application/json")),
     h.get("/item/${id}", name="body", check=h.body_contains("ok")),
     h.get("/json", name="regex", extract={"id": h.regex(r'"id": "([^"]+)"')}),

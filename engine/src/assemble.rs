@@ -153,14 +153,7 @@ fn journey_results(plan: &CompiledPlan, totals: &Frame) -> Vec<JourneyResult> {
                 .zip(&j.steps)
                 .map(|(name, s)| StepResult {
                     name: name.clone(),
-                    reached: s.reached,
-                    ok: s.ok,
-                    error: s.error,
-                    timeout: s.timeout,
-                    bad_status: s.bad_status,
-                    check_failed: s.check_failed,
-                    aborted: s.aborted,
-                    cut: s.cut,
+                    counts: *s,
                 })
                 .collect(),
         })

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::metrics::histogram::as_base64;
-use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats};
+use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats, StepStats};
 use crate::plan::{MetricKind, Plan};
 use crate::thresholds::Outcome;
 
@@ -78,27 +78,14 @@ pub struct CheckResult {
     pub fails: u64,
 }
 
-/// One funnel step.
+/// One funnel step: its request name and why sessions did or did not get through it.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct StepResult {
     /// Request name.
     pub name: String,
-    /// Times a session sent this request.
-    pub reached: u64,
-    /// Expected status and every check passed.
-    pub ok: u64,
-    /// Network or protocol error.
-    pub error: u64,
-    /// No response within the timeout.
-    pub timeout: u64,
-    /// Unexpected status.
-    pub bad_status: u64,
-    /// A check failed.
-    pub check_failed: u64,
-    /// Sessions that ended here (a value to extract or a variable was missing).
-    pub aborted: u64,
-    /// Sessions cut by the end of the run after reaching this step.
-    pub cut: u64,
+    /// The counts.
+    #[serde(flatten)]
+    pub counts: StepStats,
 }
 
 /// A journey as run by one scenario.

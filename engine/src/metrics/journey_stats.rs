@@ -22,7 +22,7 @@ impl CheckStats {
 }
 
 /// Why a request step did not succeed, counted per funnel step.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StepStats {
     /// Times a session reached (sent) this step.
     pub reached: u64,

@@ -10,73 +10,15 @@ use std::sync::Arc;
 
 use socket2::SockAddr;
 
-use super::program::{compile_journey, CompiledJourney, Context, Problems, VarTable, BUILTINS};
-use super::{ExecutorConfig, Feeder, MetricKind, Plan};
+use super::program::{CompiledJourney, Problems, VarTable, BUILTINS};
+use super::walker::{compile_journey, Context};
+use super::{ExecutorConfig, MetricKind, Plan};
 use crate::error::{PlanIssue, RunError};
 use crate::http::Limits;
 use crate::thresholds::{self, CompiledThreshold};
 
+pub use super::keys::{CheckKey, CompiledFeeder, JourneyKey, MetricKey, RequestKey, Target};
 pub use super::program::CompiledRequest;
-
-/// A (scenario, request name, method) triple: one row of per-request results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Request name tag (with group prefix).
-    pub name: String,
-    /// Method.
-    pub method: String,
-}
-
-/// A named check of one request in one scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Request name.
-    pub request: String,
-    /// Check name.
-    pub name: String,
-}
-
-/// A journey as run by one scenario (its funnel and iteration durations are kept apart).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JourneyKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Journey name.
-    pub journey: String,
-    /// Funnel steps (request names in journey order).
-    pub steps: Vec<String>,
-}
-
-/// A user-defined metric.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricKey {
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub kind: MetricKind,
-}
-
-/// A resolved host and port.
-#[derive(Debug, Clone)]
-pub struct Target {
-    /// Where to connect.
-    pub addr: SockAddr,
-    /// The URL's authority, for display.
-    pub authority: String,
-}
-
-/// Test data ready for VUs: values by column slot.
-#[derive(Debug, Clone)]
-pub struct CompiledFeeder {
-    /// The plan's feeder (policy and name).
-    pub spec: Feeder,
-    /// Variable slot of each column.
-    pub slots: Vec<u16>,
-}
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
@@ -204,9 +146,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
     let mut problems = Problems::default();
     let mut vars = VarTable::new();
     let mut feeders = Vec::new();
-    for (i, feeder) in plan.data.iter().enumerate() {
+    for feeder in &plan.data {
         let slots = feeder.columns.iter().map(|c| vars.define(c)).collect();
-        check_feeder(feeder, i, &mut problems);
         feeders.push(CompiledFeeder {
             spec: feeder.clone(),
             slots,
@@ -411,50 +352,6 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
         .filter(|s| !data_slots.contains(s))
         .collect();
     (compiled, problems)
-}
-
-fn check_feeder(feeder: &Feeder, i: usize, problems: &mut Problems) {
-    let at = format!("data[{i}]");
-    if feeder.columns.is_empty() {
-        problems.push(
-            format!("{at}.columns"),
-            format!("data {:?} has no columns", feeder.name),
-        );
-    }
-    for c in &feeder.columns {
-        if c.is_empty()
-            || c.starts_with("__")
-            || !c
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
-        {
-            problems.push(
-                format!("{at}.columns"),
-                format!("{c:?} is not a usable variable name (letters, digits, `_`, `.`)"),
-            );
-        }
-    }
-    if feeder.rows.is_empty() {
-        problems.push(
-            format!("{at}.rows"),
-            format!("data {:?} has no rows", feeder.name),
-        );
-    }
-    if let Some((r, row)) = feeder
-        .rows
-        .iter()
-        .enumerate()
-        .find(|(_, row)| row.len() != feeder.columns.len())
-    {
-        problems.push(
-            format!("{at}.rows[{r}]"),
-            format!(
-                "has {} values for {} columns",
-                row.len(),
-                feeder.columns.len()
-            ),
-        );
-    }
 }
 
 fn intern<T: PartialEq>(table: &mut Vec<T>, item: T) -> usize {

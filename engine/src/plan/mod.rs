@@ -5,14 +5,17 @@
 //! the immutable `CompiledPlan` the workers run. No I/O and no threads here, except resolving
 //! host names once in `compile`.
 
+pub mod checks;
 pub mod compile;
 pub mod data;
 pub mod executor;
 pub mod journey;
+pub mod keys;
 pub mod options;
 pub mod program;
 pub mod request;
 pub mod validate;
+pub mod walker;
 
 use std::collections::BTreeMap;
 

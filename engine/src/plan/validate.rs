@@ -4,7 +4,7 @@
 //! thresholds are checked by compiling them (without DNS), so there is one set of rules.
 
 use super::program::Problems;
-use super::{ExecutorConfig, Options, Plan, Scenario, Stage, PLAN_VERSION};
+use super::{ExecutorConfig, Feeder, Options, Plan, Scenario, Stage, PLAN_VERSION};
 use crate::error::PlanError;
 
 /// Checks `plan`; returns every problem found.
@@ -35,6 +35,9 @@ pub fn validate(plan: &Plan) -> Result<(), PlanError> {
     }
     for (name, scenario) in &plan.scenarios {
         check_scenario(&mut v, &format!("scenarios.{name}"), scenario, plan);
+    }
+    for (i, feeder) in plan.data.iter().enumerate() {
+        check_feeder(feeder, i, &mut v);
     }
     check_options(&mut v, &plan.options);
     v.0.extend(super::compile::problems(plan));
@@ -172,6 +175,50 @@ fn check_stages(v: &mut Problems, path: &str, stages: &[Stage], what: &str) {
         v.push(
             format!("{path}.stages"),
             format!("the stages must last longer than zero in total, got {total} s"),
+        );
+    }
+}
+
+fn check_feeder(feeder: &Feeder, i: usize, problems: &mut Problems) {
+    let at = format!("data[{i}]");
+    if feeder.columns.is_empty() {
+        problems.push(
+            format!("{at}.columns"),
+            format!("data {:?} has no columns", feeder.name),
+        );
+    }
+    for c in &feeder.columns {
+        if c.is_empty()
+            || c.starts_with("__")
+            || !c
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.')
+        {
+            problems.push(
+                format!("{at}.columns"),
+                format!("{c:?} is not a usable variable name (letters, digits, `_`, `.`)"),
+            );
+        }
+    }
+    if feeder.rows.is_empty() {
+        problems.push(
+            format!("{at}.rows"),
+            format!("data {:?} has no rows", feeder.name),
+        );
+    }
+    if let Some((r, row)) = feeder
+        .rows
+        .iter()
+        .enumerate()
+        .find(|(_, row)| row.len() != feeder.columns.len())
+    {
+        problems.push(
+            format!("{at}.rows[{r}]"),
+            format!(
+                "has {} values for {} columns",
+                row.len(),
+                feeder.columns.len()
+            ),
         );
     }
 }

@@ -1,7 +1,7 @@
 //! Looking at a response: checks (counted, never errors) and extractions into the VU's variables.
 //! Only requests that need it keep their head and body; JSON is parsed at most once per response.
 
-use crate::plan::request::{CompiledCheck, CompiledExtract, Condition, Source};
+use crate::plan::checks::{CompiledCheck, CompiledExtract, Condition, Source};
 use crate::vu::vars::Vars;
 
 /// What inspecting a response found.
@@ -128,7 +128,7 @@ fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::request::CompiledCheck;
+    use crate::plan::checks::CompiledCheck;
 
     const HEAD: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: sid=abc123; Path=/; HttpOnly\r\nX-Trace:  t-1 \r\n\r\n";
     const BODY: &[u8] = br#"{"cart_id": "c-9", "items": [{"id": 7, "qty": 2}], "ok": true}"#;

@@ -5,6 +5,7 @@
 
 pub mod data;
 pub mod event_loop;
+mod pacing;
 pub mod scenario;
 pub mod stop;
 

@@ -296,28 +296,7 @@ impl ScenarioRun {
         data: &mut DataCursors,
     ) {
         self.cut = true;
-        for slot in self.first_slot..self.first_slot + self.slots {
-            self.cut_one(&mut vus[slot as usize], cs, io, timers, data);
-        }
-    }
-
-    /// Cuts one VU's iteration.
-    pub fn cut_one(
-        &mut self,
-        vu: &mut Vu,
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
-        timers: &mut Timers,
-        data: &mut DataCursors,
-    ) {
-        match vu.phase {
-            Phase::Connecting | Phase::Exchanging => exchange::abort(vu, io),
-            Phase::Thinking => {
-                interpreter::interrupt_thinking(vu, cs, io);
-                self.settle(Walk::Interrupted, vu, cs, io, timers, data);
-            }
-            Phase::Idle => {}
-        }
+        self.cut_where(vus, cs, io, timers, data, |_| true);
     }
 
     /// Ramp-down past its grace period: cut the retiring VUs still in an iteration.
@@ -330,9 +309,31 @@ impl ScenarioRun {
         data: &mut DataCursors,
     ) {
         self.retire_deadline = None;
+        self.cut_where(vus, cs, io, timers, data, |vu| vu.retiring);
+    }
+
+    /// Cuts the iterations of this scenario's VUs that `which` selects.
+    fn cut_where(
+        &mut self,
+        vus: &mut [Vu],
+        cs: &CompiledScenario,
+        io: &mut Io<'_>,
+        timers: &mut Timers,
+        data: &mut DataCursors,
+        which: impl Fn(&Vu) -> bool,
+    ) {
         for slot in self.first_slot..self.first_slot + self.slots {
-            if vus[slot as usize].retiring {
-                self.cut_one(&mut vus[slot as usize], cs, io, timers, data);
+            let vu = &mut vus[slot as usize];
+            if !which(vu) {
+                continue;
+            }
+            match vu.phase {
+                Phase::Connecting | Phase::Exchanging => exchange::abort(vu, io),
+                Phase::Thinking => {
+                    interpreter::interrupt_thinking(vu, cs, io);
+                    self.settle(Walk::Interrupted, vu, cs, io, timers, data);
+                }
+                Phase::Idle => {}
             }
         }
     }

@@ -128,13 +128,7 @@ def per_vu_iterations(
     **common: Any,
 ) -> Scenario:
     """Each of ``vus`` VUs runs the journey ``iterations`` times."""
-    executor = {
-        "type": "per_vu_iterations",
-        "vus": _int(vus, "vus"),
-        "iterations": _int(iterations, "iterations"),
-        "max_duration_s": seconds(max_duration, "max_duration"),
-    }
-    return _scenario(journey, executor, common)
+    return _scenario(journey, _iterations("per_vu_iterations", vus, iterations, max_duration), common)
 
 
 def shared_iterations(
@@ -145,13 +139,16 @@ def shared_iterations(
     **common: Any,
 ) -> Scenario:
     """``vus`` VUs share ``iterations`` iterations in all."""
-    executor = {
-        "type": "shared_iterations",
+    return _scenario(journey, _iterations("shared_iterations", vus, iterations, max_duration), common)
+
+
+def _iterations(kind: str, vus: int, iterations: int, max_duration: float | str) -> dict[str, Any]:
+    return {
+        "type": kind,
         "vus": _int(vus, "vus"),
         "iterations": _int(iterations, "iterations"),
         "max_duration_s": seconds(max_duration, "max_duration"),
     }
-    return _scenario(journey, executor, common)
 
 
 def constant_arrival_rate(

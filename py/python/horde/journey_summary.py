@@ -10,6 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from horde.summary import bytes_text as _bytes
+from horde.summary import ms_text as _ms
+
 if TYPE_CHECKING:
     from horde.result import Result
 
@@ -311,24 +314,6 @@ def _pct(part: float, whole: float) -> str:
     return f"{100 * part / whole:.2f}%" if whole else "0.00%"
 
 
-def _ms(value: float) -> str:
-    if value != value:  # NaN
-        return "-"
-    if value >= 1000:
-        return f"{value / 1000:.2f}s"
-    if value >= 1:
-        return f"{value:.2f}ms"
-    return f"{value * 1000:.0f}µs"
-
-
 def _secs(value: float) -> str:
     m, s = divmod(value, 60)
     return f"{int(m)}m{s:04.1f}s" if m else f"{s:.1f}s"
-
-
-def _bytes(n: float) -> str:
-    for unit in ("B", "kB", "MB", "GB"):
-        if n < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.0f} B"

@@ -31,7 +31,7 @@ def render(result: Result) -> str:
             lines.append(_row("errors" if i == 0 else "", f"{cls}: {n}  ({detail})"))
     else:
         lines.append(_row("errors", "none"))
-    lines.append(_row("data", f"{_bytes(total.bytes_sent)} sent, {_bytes(total.bytes_received)} received"))
+    lines.append(_row("data", f"{bytes_text(total.bytes_sent)} sent, {bytes_text(total.bytes_received)} received"))
     lines.append("")
     lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
     lines.append(_latency_row("response time", result.response_time))
@@ -118,10 +118,13 @@ def _latency_row(label: str, lat: Latency) -> str:
         lat.p99_ms,
         lat.p999_ms,
     )
-    return f"  {label:<16}" + "".join(f"{_ms(v):>10}" for v in values)
+    return f"  {label:<16}" + "".join(f"{ms_text(v):>10}" for v in values)
 
 
-def _ms(value: float) -> str:
+def ms_text(value: float) -> str:
+    """Milliseconds for humans: µs, ms or s."""
+    if value != value:  # NaN
+        return "-"
     if value >= 1000:
         return f"{value / 1000:.2f}s"
     if value >= 1:
@@ -129,7 +132,8 @@ def _ms(value: float) -> str:
     return f"{value * 1000:.0f}µs"
 
 
-def _bytes(n: int) -> str:
+def bytes_text(n: float) -> str:
+    """Bytes for humans (decimal units)."""
     size = float(n)
     for unit in ("B", "kB", "MB", "GB"):
         if size < 1000 or unit == "GB":

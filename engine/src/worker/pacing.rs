@@ -1,0 +1,111 @@
+//! When the worker sleeps and what it records at the edges of its turns: the per-second snapshot,
+//! the send stamps taken just before submitting, and how long and for what to wait.
+
+use std::cmp::Reverse;
+
+use super::event_loop::{Worker, NO_EARLY_WAKE, SECOND};
+use crate::clock::thread_cpu_ns;
+use crate::executor::Schedule;
+use crate::metrics::{Frame, Snapshot};
+
+impl Worker {
+    pub(super) fn tick(&mut self, now: u64) {
+        while now >= self.t0 + u64::from(self.second + 1) * SECOND {
+            let spare = self
+                .spares
+                .try_recv()
+                .unwrap_or_else(|_| Box::new(Frame::new(&self.layout)));
+            let mut full = std::mem::replace(&mut self.frame, spare);
+            self.frame.reset();
+            let cpu = thread_cpu_ns();
+            full.generator.busy_ns = cpu - self.cpu_at_tick;
+            self.cpu_at_tick = cpu;
+            full.generator.wall_ns = SECOND;
+            for s in &self.scenarios {
+                full.generator.active_vus += u64::from(s.active);
+                let stats = &mut full.scenarios[s.index];
+                stats.vus = u64::from(s.active);
+                if let Schedule::Closed(c) = &s.schedule {
+                    stats.target_vus = c.target(now);
+                }
+            }
+            let _ = self.snapshots.send(Snapshot::Second {
+                worker: self.index,
+                second: self.second,
+                frame: full,
+            });
+            self.second += 1;
+        }
+    }
+
+    /// Stamps the send time of every request queued this turn, just before they go to the kernel.
+    pub(super) fn stamp_sends(&mut self, submit: u64) {
+        for &slot in &self.to_stamp {
+            let vu = &mut self.vus[slot as usize];
+            vu.x.sent_ns = submit;
+            let open = !self.scenarios[vu.scenario].closed_model();
+            if vu.x.retried || vu.x.delayed || !open {
+                continue;
+            }
+            let g = &mut self.frame.generator;
+            if submit >= vu.x.intended_ns {
+                g.send_lag.record_ns(submit - vu.x.intended_ns);
+            } else {
+                g.sent_early += 1;
+                g.send_lag.record_ns(0);
+            }
+        }
+        self.to_stamp.clear();
+    }
+
+    /// How many completions to wait for, and until when.
+    pub(super) fn wait_plan(&self, now: u64) -> (usize, u64) {
+        let mut deadline = self.t0 + u64::from(self.second + 1) * SECOND;
+        deadline = deadline.min(self.inflight.earliest());
+        if let Some(Reverse((at, ..))) = self.timers.peek() {
+            deadline = deadline.min(*at);
+        }
+        let mut want = if self.inflight.urgent() > 0 {
+            1
+        } else {
+            NO_EARLY_WAKE
+        };
+        for s in &self.scenarios {
+            if s.cut {
+                continue;
+            }
+            let cut_at = self
+                .user_stop
+                .map_or(s.cut_deadline(), |u| u.saturating_add(s.graceful_stop_ns));
+            deadline = deadline.min(cut_at.max(now));
+            if let Some(d) = s.retire_deadline {
+                deadline = deadline.min(d.max(now));
+            }
+            if self.stopping() {
+                continue;
+            }
+            match &s.schedule {
+                Schedule::Closed(_) if now < s.start_ns => deadline = deadline.min(s.start_ns),
+                Schedule::Closed(_) if !s.restart.is_empty() => deadline = now,
+                Schedule::Closed(c) => {
+                    if let Some(t) = c.next_change(now) {
+                        deadline = deadline.min(t);
+                    }
+                    if c.end_ns() > now {
+                        deadline = deadline.min(c.end_ns());
+                    }
+                }
+                Schedule::Arrivals(_) if s.blocked => want = 1,
+                Schedule::Arrivals(a) => {
+                    if let Some(due) = a.next_due() {
+                        deadline = deadline.min(due);
+                    }
+                }
+            }
+        }
+        if self.stopping() && !self.inflight.is_empty() {
+            want = 1;
+        }
+        (want, deadline)
+    }
+}
