@@ -104,6 +104,11 @@ def test_unresolvable_host_exits_1_without_load():
     assert "could not resolve no-such-host.invalid" in p.stderr
 
 
+def default_sigint() -> None:
+    """Children get the default SIGINT action even if this test runs as a background job."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_stops_and_still_prints_the_summary(nginx, tmp_path):
     out = tmp_path / "partial.json"
     proc = subprocess.Popen(
@@ -111,6 +116,7 @@ def test_ctrl_c_stops_and_still_prints_the_summary(nginx, tmp_path):
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
+        preexec_fn=default_sigint,
     )
     time.sleep(2.5)
     proc.send_signal(signal.SIGINT)
@@ -135,6 +141,7 @@ def test_python_api_returns_partial_results_on_keyboard_interrupt(nginx):
         text=True,
         timeout=30,
         env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=default_sigint,
     )
     assert p.returncode == 0, p.stderr
     requests, stopped = p.stdout.split()
@@ -148,3 +155,19 @@ def test_json_output_is_a_complete_result(nginx, tmp_path):
     data = json.loads(out.read_text())
     assert {"plan", "total", "requests", "series", "generator", "warnings", "workers"} <= set(data)
     assert data["plan"]["version"] == 1
+
+
+def test_sigterm_stops_gracefully_too(nginx, tmp_path):
+    out = tmp_path / "term.json"
+    proc = subprocess.Popen(
+        [*HORDE, "attack", nginx.url(), "--rate", "100", "--duration", "60s", "--json", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(2.0)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=20)
+    assert proc.returncode == 0, stderr
+    assert "stopped early" in stdout
+    assert horde.load(out).requests >= 100

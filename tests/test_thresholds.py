@@ -121,3 +121,24 @@ def test_raise_for_thresholds(nginx):
     ).run()
     with pytest.raises(h.ThresholdsFailed, match=r"http_reqs count>100"):
         r.raise_for_thresholds()
+
+
+def test_scenario_tags_filter_thresholds(nginx):
+    j = h.journey("j", h.get("/"))
+    test = h.Test(
+        base_url=nginx.url(),
+        scenarios={
+            "pay": h.shared_iterations(j, iterations=7, tags={"team": "payments"}),
+            "web": h.shared_iterations(j, iterations=5, tags={"team": "web"}),
+        },
+        thresholds={"http_reqs{team:payments}": ["count==7"], "iterations{team:web}": ["count==5"]},
+    )
+    r = test.run()
+    assert r.passed, r.thresholds
+    assert {s["name"]: s["tags"] for s in r.scenarios} == {"pay": {"team": "payments"}, "web": {"team": "web"}}
+    with pytest.raises(h.PlanError, match=r'http_reqs cannot be filtered by "tem"'):
+        h.Test(
+            base_url=nginx.url(),
+            scenarios={"s": h.shared_iterations(j, tags={"team": "x"})},
+            thresholds={"http_reqs{tem:x}": ["count>1"]},
+        ).validate()

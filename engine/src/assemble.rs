@@ -190,6 +190,7 @@ fn scenario_results(
                 data_exhausted: stats.data_exhausted,
                 expected_concurrency: spec.expected_concurrency,
                 achieved_concurrency: achieved,
+                tags: spec.tags.clone(),
             }
         })
         .collect()

@@ -127,6 +127,8 @@ pub struct ScenarioResult {
     pub expected_concurrency: Option<f64>,
     /// Mean VUs in an iteration over the load phase.
     pub achieved_concurrency: f64,
+    /// The scenario's tags.
+    pub tags: BTreeMap<String, String>,
 }
 
 /// A user-defined metric's totals.

@@ -5,6 +5,7 @@
 //! are encoded once. The same walk, without DNS, is how `validate` finds template, JSON path and
 //! regex errors.
 
+use std::collections::BTreeMap;
 use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
@@ -316,11 +317,14 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
             &mut problems,
         );
     }
+    let scenario_tags: BTreeMap<String, BTreeMap<String, String>> =
+        plan.scenarios.iter().map(|(n, s)| (n.clone(), s.tags.clone())).collect();
     let names = thresholds::Names {
         keys: &keys,
         checks: &checks,
         journeys: &journeys,
         metrics: &metrics,
+        scenario_tags: &scenario_tags,
     };
     let compiled_thresholds = thresholds::compile(&plan.thresholds, &names, &mut problems);
     let http = &plan.options.http;

@@ -85,6 +85,10 @@ pub struct Scenario {
     /// the result reports the achieved number beside it.
     #[serde(default)]
     pub expected_concurrency: Option<f64>,
+    /// Tags of this scenario's requests and iterations: thresholds can filter by them
+    /// (`http_req_duration{team:payments}`), and results carry them.
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
 }
 
 fn thirty() -> f64 {

@@ -89,6 +89,8 @@ pub struct Names<'a> {
     pub journeys: &'a [JourneyKey],
     /// User metrics.
     pub metrics: &'a [MetricKey],
+    /// Each scenario's tags.
+    pub scenario_tags: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
 
 const HTTP: [(&str, HttpMetric, Kind); 9] = [
@@ -177,11 +179,18 @@ fn fits(selector: &str, kind: Kind, agg: Agg) -> Result<(), String> {
 
 fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
     let sel = parse::selector(text).map_err(|e| format!("invalid metric selector: {e}"))?;
+    let user_tag = |k: &str| names.scenario_tags.values().any(|t| t.contains_key(k));
+    // A scenario matches when it carries every user tag the filter names.
+    let scenario_ok = |scenario: &str| {
+        sel.tags.iter().filter(|(k, _)| user_tag(k)).all(|(k, v)| {
+            names.scenario_tags.get(scenario).and_then(|t| t.get(k)) == Some(v)
+        })
+    };
     let tags = |allowed: &[&str]| -> Result<(), String> {
         match sel
             .tags
             .iter()
-            .find(|(k, _)| !allowed.contains(&k.as_str()))
+            .find(|(k, _)| !allowed.contains(&k.as_str()) && !user_tag(k))
         {
             Some((k, _)) => Err(format!(
                 "{} cannot be filtered by {k:?}; filter by {}",
@@ -205,6 +214,7 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
         tags(&["name", "scenario", "method", "group"])?;
         let keys = select(names.keys.iter().enumerate().filter(|(_, k)| {
             tag("name").is_none_or(|v| k.name == v)
+                && scenario_ok(&k.scenario)
                 && tag("scenario").is_none_or(|v| k.scenario == v)
                 && tag("method").is_none_or(|v| k.method.eq_ignore_ascii_case(v))
                 && tag("group").is_none_or(|g| k.name.starts_with(&format!("{g}::")))
@@ -221,7 +231,7 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
         "checks" => {
             tags(&["scenario", "check", "name"])?;
             let checks = select(names.checks.iter().enumerate().filter(|(_, c)| {
-                tag("scenario").is_none_or(|v| c.scenario == v)
+                scenario_ok(&c.scenario) && tag("scenario").is_none_or(|v| c.scenario == v)
                     && tag("check").is_none_or(|v| c.name == v)
                     && tag("name").is_none_or(|v| c.request == v)
             }));
@@ -234,7 +244,7 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
         "iterations" | "iteration_duration" => {
             tags(&["scenario", "journey"])?;
             let journeys = select(names.journeys.iter().enumerate().filter(|(_, j)| {
-                tag("scenario").is_none_or(|v| j.scenario == v)
+                scenario_ok(&j.scenario) && tag("scenario").is_none_or(|v| j.scenario == v)
                     && tag("journey").is_none_or(|v| j.journey == v)
             }));
             if journeys.is_empty() {

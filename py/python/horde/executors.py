@@ -7,8 +7,9 @@ Open model — iterations start on a schedule whatever the responses do, as real
 the arrival rate from a number of concurrent users and their session length (Little's law).
 
 Every executor takes a journey, or a weighted :func:`mix` of journeys, and the options
-``start`` (delay from the start of the test) and ``graceful_stop`` (how long running iterations
-may finish after the executor ends).
+``start`` (delay from the start of the test), ``graceful_stop`` (how long running iterations
+may finish after the executor ends) and ``tags`` (a dict that thresholds can filter by, e.g.
+``http_req_duration{team:payments}``).
 
 Example:
     >>> import horde as h
@@ -61,6 +62,7 @@ class Scenario:
     start: float = 0.0
     graceful_stop: float = 30.0
     expected_concurrency: float | None = None
+    tags: tuple[tuple[str, str], ...] = ()
 
     def _plan(self) -> dict[str, Any]:
         plan: dict[str, Any] = {
@@ -68,6 +70,7 @@ class Scenario:
             "start_s": self.start,
             "graceful_stop_s": self.graceful_stop,
             "expected_concurrency": self.expected_concurrency,
+            "tags": dict(self.tags),
         }
         if len(self.journeys) == 1 and self.journeys[0][1] == 1.0:
             plan["journey"] = self.journeys[0][0].name
@@ -237,13 +240,16 @@ def sessions(
         max_vus=limit,
         **common,
     )
-    return Scenario(s.journeys, s.executor, s.start, s.graceful_stop, float(concurrent))
+    return Scenario(s.journeys, s.executor, s.start, s.graceful_stop, float(concurrent), s.tags)
 
 
 def _scenario(journey: Journey | Mix, executor: dict[str, Any], common: Mapping[str, Any]) -> Scenario:
-    unknown = set(common) - {"start", "graceful_stop"}
+    unknown = set(common) - {"start", "graceful_stop", "tags"}
     if unknown:
-        raise TypeError(f"unknown executor option(s) {sorted(unknown)}; common options are start and graceful_stop")
+        raise TypeError(f"unknown executor option(s) {sorted(unknown)}; common options are start, graceful_stop, tags")
+    tags = common.get("tags") or {}
+    if not isinstance(tags, Mapping) or not all(isinstance(k, str) and isinstance(v, str) for k, v in tags.items()):
+        raise TypeError(f"tags must be a dict of strings, got {tags!r}")
     if isinstance(journey, Journey):
         journeys: tuple[tuple[Journey, float], ...] = ((journey, 1.0),)
     elif isinstance(journey, Mix):
@@ -255,6 +261,7 @@ def _scenario(journey: Journey | Mix, executor: dict[str, Any], common: Mapping[
         executor,
         seconds(common.get("start", 0), "start"),
         seconds(common.get("graceful_stop", "30s"), "graceful_stop"),
+        tags=tuple(sorted(tags.items())),
     )
 
 

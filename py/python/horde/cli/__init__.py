@@ -7,6 +7,7 @@ Exit codes: 0 success, 1 a run or script error, 2 a usage error (bad flag or val
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from collections.abc import Sequence
 
@@ -31,8 +32,21 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
+def _stop_on_signals() -> None:
+    """Ctrl-C and SIGTERM stop a run gracefully (a second Ctrl-C aborts it) and still print what
+    was measured — also when the shell started horde with SIGINT ignored (a background job).
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    def terminate(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI; returns the exit code."""
+    _stop_on_signals()
     from horde.cli import attack, demo, new, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
