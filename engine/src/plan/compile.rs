@@ -317,8 +317,11 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
             &mut problems,
         );
     }
-    let scenario_tags: BTreeMap<String, BTreeMap<String, String>> =
-        plan.scenarios.iter().map(|(n, s)| (n.clone(), s.tags.clone())).collect();
+    let scenario_tags: BTreeMap<String, BTreeMap<String, String>> = plan
+        .scenarios
+        .iter()
+        .map(|(n, s)| (n.clone(), s.tags.clone()))
+        .collect();
     let names = thresholds::Names {
         keys: &keys,
         checks: &checks,

@@ -182,9 +182,10 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
     let user_tag = |k: &str| names.scenario_tags.values().any(|t| t.contains_key(k));
     // A scenario matches when it carries every user tag the filter names.
     let scenario_ok = |scenario: &str| {
-        sel.tags.iter().filter(|(k, _)| user_tag(k)).all(|(k, v)| {
-            names.scenario_tags.get(scenario).and_then(|t| t.get(k)) == Some(v)
-        })
+        sel.tags
+            .iter()
+            .filter(|(k, _)| user_tag(k))
+            .all(|(k, v)| names.scenario_tags.get(scenario).and_then(|t| t.get(k)) == Some(v))
     };
     let tags = |allowed: &[&str]| -> Result<(), String> {
         match sel
@@ -231,7 +232,8 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
         "checks" => {
             tags(&["scenario", "check", "name"])?;
             let checks = select(names.checks.iter().enumerate().filter(|(_, c)| {
-                scenario_ok(&c.scenario) && tag("scenario").is_none_or(|v| c.scenario == v)
+                scenario_ok(&c.scenario)
+                    && tag("scenario").is_none_or(|v| c.scenario == v)
                     && tag("check").is_none_or(|v| c.name == v)
                     && tag("name").is_none_or(|v| c.request == v)
             }));
@@ -244,7 +246,8 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
         "iterations" | "iteration_duration" => {
             tags(&["scenario", "journey"])?;
             let journeys = select(names.journeys.iter().enumerate().filter(|(_, j)| {
-                scenario_ok(&j.scenario) && tag("scenario").is_none_or(|v| j.scenario == v)
+                scenario_ok(&j.scenario)
+                    && tag("scenario").is_none_or(|v| j.scenario == v)
                     && tag("journey").is_none_or(|v| j.journey == v)
             }));
             if journeys.is_empty() {

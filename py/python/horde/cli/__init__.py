@@ -33,8 +33,10 @@ class Parser(argparse.ArgumentParser):
 
 
 def _stop_on_signals() -> None:
-    """Ctrl-C and SIGTERM stop a run gracefully (a second Ctrl-C aborts it) and still print what
-    was measured — also when the shell started horde with SIGINT ignored (a background job).
+    """Makes Ctrl-C and SIGTERM stop a run gracefully and still print what was measured.
+
+    A second Ctrl-C aborts. This holds even when the shell started horde with SIGINT ignored (a
+    background job).
     """
     signal.signal(signal.SIGINT, signal.default_int_handler)
 
