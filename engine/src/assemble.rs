@@ -22,6 +22,7 @@ pub fn assemble(
     let Collected {
         totals,
         series,
+        total_series,
         scenario_series,
         generator_series,
         reports,
@@ -114,6 +115,7 @@ pub fn assemble(
             ..generator
         },
         series,
+        total_series,
         scenario_series,
         generator_series,
         warnings,

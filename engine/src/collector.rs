@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{Receiver, Sender};
 
-use crate::metrics::{Frame, Snapshot, WorkerReport};
+use crate::metrics::{Frame, KeyStats, Snapshot, WorkerReport};
 use crate::plan::CompiledPlan;
 use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
 use crate::thresholds::{judge, Outcome};
@@ -43,6 +43,8 @@ pub struct Collected {
     pub totals: Box<Frame>,
     /// Per-second rows per request key.
     pub series: Vec<SeriesPoint>,
+    /// Per-second rows over all requests (`key` is `u32::MAX`).
+    pub total_series: Vec<SeriesPoint>,
     /// Per-second rows per scenario.
     pub scenario_series: Vec<ScenarioPoint>,
     /// Per-second generator rows.
@@ -73,6 +75,7 @@ pub fn collect(
     let mut out = Collected {
         totals: Box::new(Frame::new(&layout)),
         series: Vec::new(),
+        total_series: Vec::new(),
         scenario_series: Vec::new(),
         generator_series: Vec::new(),
         reports: Vec::new(),
@@ -166,25 +169,15 @@ fn evaluate(
 }
 
 fn emit(plan: &CompiledPlan, second: u32, f: &Frame, out: &mut Collected, live: &mut Progress) {
-    let mut requests = 0;
-    let mut p95 = 0;
+    let mut all = KeyStats::default();
     for (key, k) in f.keys.iter().enumerate() {
-        let errors = k.failures();
-        out.series.push(SeriesPoint {
-            second,
-            key: key as u32,
-            requests: k.requests,
-            failed: errors + k.unexpected_status,
-            errors,
-            bytes_sent: k.bytes_sent,
-            bytes_received: k.bytes_received,
-            response_time: SecondStats::of(&k.response_time),
-            service_time: SecondStats::of(&k.service_time),
-        });
-        requests += k.requests;
-        live.failed += errors + k.unexpected_status;
-        p95 = p95.max(k.response_time.quantile_us(0.95));
+        out.series.push(point(second, key as u32, k));
+        all.merge(k);
     }
+    let total = point(second, u32::MAX, &all);
+    let (requests, p95) = (total.requests, total.response_time.p95);
+    live.failed += total.failed;
+    out.total_series.push(total);
     let mut vus = 0;
     for (i, s) in f.scenarios.iter().enumerate() {
         let started: u64 = plan.scenarios[i]
@@ -226,4 +219,19 @@ fn emit(plan: &CompiledPlan, second: u32, f: &Frame, out: &mut Collected, live: 
     live.last_second_requests = requests;
     live.last_second_p95_us = p95;
     live.active_vus = vus;
+}
+
+fn point(second: u32, key: u32, k: &KeyStats) -> SeriesPoint {
+    let errors = k.failures();
+    SeriesPoint {
+        second,
+        key,
+        requests: k.requests,
+        failed: errors + k.unexpected_status,
+        errors,
+        bytes_sent: k.bytes_sent,
+        bytes_received: k.bytes_received,
+        response_time: SecondStats::of(&k.response_time),
+        service_time: SecondStats::of(&k.service_time),
+    }
 }

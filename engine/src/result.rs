@@ -55,6 +55,8 @@ pub struct RunResult {
     pub generator: GeneratorResult,
     /// One row per second per request key.
     pub series: Vec<SeriesPoint>,
+    /// One row per second over all requests (percentiles of the merged second).
+    pub total_series: Vec<SeriesPoint>,
     /// One row per second per scenario.
     pub scenario_series: Vec<ScenarioPoint>,
     /// One row per second for the generator.
@@ -211,6 +213,21 @@ pub struct RequestResult {
     /// Full service-time histogram.
     #[serde(with = "as_base64")]
     pub service_time_hist: Hist,
+    /// TCP connect time, when a request opened a connection, µs.
+    pub connecting: HistSummary,
+    /// Time to first byte, µs.
+    pub waiting: HistSummary,
+    /// First to last byte, µs.
+    pub receiving: HistSummary,
+    /// Connect-time histogram (2 significant digits).
+    #[serde(with = "as_base64")]
+    pub connecting_hist: Hist,
+    /// Time-to-first-byte histogram (2 significant digits).
+    #[serde(with = "as_base64")]
+    pub waiting_hist: Hist,
+    /// Receive-time histogram (2 significant digits).
+    #[serde(with = "as_base64")]
+    pub receiving_hist: Hist,
 }
 
 impl RequestResult {
@@ -255,6 +272,12 @@ impl RequestResult {
             service_time: k.service_time.summary(),
             response_time_hist: k.response_time.clone(),
             service_time_hist: k.service_time.clone(),
+            connecting: k.connecting.summary(),
+            waiting: k.waiting.summary(),
+            receiving: k.receiving.summary(),
+            connecting_hist: k.connecting.clone(),
+            waiting_hist: k.waiting.clone(),
+            receiving_hist: k.receiving.clone(),
         }
     }
 }

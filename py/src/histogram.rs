@@ -91,6 +91,25 @@ impl Histogram {
             .collect()
     }
 
+    /// The percentile spectrum: (quantile, value µs, cumulative count), `ticks_per_half` steps per
+    /// halving of the distance to 100 % (HdrHistogram's classic distribution output).
+    #[pyo3(signature = (ticks_per_half = 5))]
+    fn quantiles(&self, ticks_per_half: u32) -> PyResult<Vec<(f64, u64, u64)>> {
+        if ticks_per_half == 0 {
+            return Err(PyValueError::new_err("ticks_per_half must be ≥ 1, got 0"));
+        }
+        let mut total = 0;
+        Ok(self
+            .hist
+            .inner()
+            .iter_quantiles(ticks_per_half)
+            .map(|v| {
+                total += v.count_since_last_iteration();
+                (v.quantile_iterated_to(), v.value_iterated_to(), total)
+            })
+            .collect())
+    }
+
     fn __len__(&self) -> usize {
         self.hist.count() as usize
     }

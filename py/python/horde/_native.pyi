@@ -85,6 +85,8 @@ class Histogram:
     @property
     def stdev(self) -> float:
         """Standard deviation, µs."""
+    def quantiles(self, ticks_per_half: int = 5) -> list[tuple[float, int, int]]:
+        """The percentile spectrum: (quantile, value µs, cumulative count)."""
     def buckets(self) -> list[tuple[int, int]]:
         """(value_us, count) for every non-empty bucket, in increasing order."""
     def __len__(self) -> int: ...

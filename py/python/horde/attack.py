@@ -57,7 +57,7 @@ def attack(
     connect_timeout: float | str = "10s",
     workers: int | None = None,
     send_window: float | str = "1ms",
-    progress: Progress | None = None,
+    progress: Progress | str | None = "auto",
 ) -> Result:
     """Sends one request over and over and measures the responses.
 
@@ -81,7 +81,8 @@ def attack(
         send_window: how early a request may leave so that sends due close together share one
             wake-up (default 1 ms; 0 sends each exactly on time, at a much higher CPU cost).
             Early requests are timed from when they actually left.
-        progress: called with a progress dict a few times a second.
+        progress: called with a progress dict a few times a second; ``"auto"`` shows a live
+            display in Jupyter and nothing elsewhere.
 
     Returns:
         The run's :class:`~horde.Result`; after Ctrl-C, what was measured until then.

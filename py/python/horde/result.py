@@ -22,7 +22,23 @@ _METRICS = {
     "response_time": "response_time_hist",
     "http_req_service_time": "service_time_hist",
     "service_time": "service_time_hist",
+    "http_req_connecting": "connecting_hist",
+    "http_req_waiting": "waiting_hist",
+    "http_req_receiving": "receiving_hist",
 }
+
+
+def _merge(rows: list[dict[str, Any]], field: str) -> _native.Histogram:
+    merged = _native.Histogram()
+    for r in rows:
+        merged.merge(_native.Histogram.from_base64(r[field]))
+    return merged
+
+
+def _no_tags(metric: str, tags: dict[str, str], allowed: set[str]) -> None:
+    unknown = set(tags) - allowed
+    if unknown:
+        raise ValueError(f"{metric} cannot be filtered by {sorted(unknown)}; filter by {sorted(allowed) or 'nothing'}")
 
 
 @dataclass(frozen=True)
@@ -247,40 +263,65 @@ class Result:
         """One row per second for the generator."""
         return self._data["generator_series"]
 
-    def histogram(self, metric: str = "http_req_duration", name: str | None = None) -> _native.Histogram:
-        """The full-resolution histogram (µs) of ``metric`` for all requests or one name.
+    def histogram(self, metric: str = "http_req_duration", **tags: str) -> _native.Histogram:
+        """The full-resolution histogram (µs) of ``metric``, over all requests or those matching tags.
 
         Args:
-            metric: ``"http_req_duration"`` (response time), ``"http_req_service_time"``, or
-                ``"send_lag"``.
-            name: a request name tag; ``None`` for all requests.
+            metric: ``"http_req_duration"`` (response time), ``"http_req_service_time"``,
+                ``"http_req_connecting"``, ``"http_req_waiting"``, ``"http_req_receiving"``,
+                ``"iteration_duration"`` (tags: ``journey``, ``scenario``) or ``"send_lag"``.
+            tags: ``name=``, ``scenario=``, ``method=`` for request metrics.
 
         Example:
-            >>> h = result.histogram("http_req_duration")  # doctest: +SKIP
+            >>> h = result.histogram("http_req_duration", name="checkout")  # doctest: +SKIP
             >>> h.percentile(99.9), h.to_base64()[:8]  # doctest: +SKIP
         """
         if metric == "send_lag":
+            _no_tags(metric, tags, set())
             return _native.Histogram.from_base64(self._data["generator"]["send_lag_hist"])
         if metric == "iteration_duration":
-            merged = _native.Histogram()
-            for j in self._data.get("journeys", []):
-                if name is None or j["journey"] == name:
-                    merged.merge(_native.Histogram.from_base64(j["duration_hist"]))
-            return merged
+            _no_tags(metric, tags, {"journey", "scenario"})
+            rows = [j for j in self._data.get("journeys", []) if all(j.get(k) == v for k, v in tags.items())]
+            return _merge(rows, "duration_hist")
         field = _METRICS.get(metric)
         if field is None:
             known = ", ".join(sorted({*_METRICS, "send_lag", "iteration_duration"}))
             raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
-        if name is None:
-            return _native.Histogram.from_base64(self._data["total"][field])
-        merged = _native.Histogram()
-        matches = [r for r in self._data["requests"] if r["name"] == name]
-        if not matches:
+        _no_tags(metric, tags, {"name", "scenario", "method"})
+        if not tags:
+            return _merge(self._data["requests"], field)
+        rows = [r for r in self._data["requests"] if all(r[k] == v for k, v in tags.items())]
+        if not rows:
             names = sorted({r["name"] for r in self._data["requests"]})
-            raise ValueError(f"no request named {name!r}; names are {names}")
-        for r in matches:
-            merged.merge(_native.Histogram.from_base64(r[field]))
-        return merged
+            raise ValueError(f"no request matches {tags}; names are {names}")
+        return _merge(rows, field)
+
+    def timeseries(self) -> Any:
+        """One row per second × scenario × request name, as a pandas DataFrame.
+
+        Columns: second, scenario, name, method, requests, failed, errors, bytes, response and
+        service time (mean/p50/p90/p95/p99/max, ms), and the scenario's VUs, target VUs,
+        iterations and intended arrivals (``scheduled``) in that second.
+        """
+        from horde import tables
+
+        return tables.pandas_frame(tables.series_columns(self), "Result.timeseries()")
+
+    def to_polars(self) -> Any:
+        """The same table as :meth:`timeseries`, as a polars DataFrame."""
+        from horde import tables
+
+        return tables.polars_frame(tables.series_columns(self), "Result.to_polars()")
+
+    def percentiles(self, metric: str = "http_req_duration", ticks_per_half: int = 5, **tags: str) -> Any:
+        """The percentile spectrum of ``metric`` as a pandas DataFrame.
+
+        Columns: percentile, value_ms, count, one_in — the classic HdrHistogram "nines" table.
+        """
+        from horde import tables
+
+        hist = self.histogram(metric, **tags)
+        return tables.pandas_frame(tables.spectrum_columns(hist, ticks_per_half), "Result.percentiles()")
 
     def summary(self, trend_stats: Sequence[str] | None = None) -> str:
         """The end-of-test summary, as the CLI prints it.
@@ -295,6 +336,34 @@ class Result:
         from horde import journey_summary
 
         return journey_summary.render(self, trend_stats)
+
+    def _repr_html_(self) -> str:
+        """A compact summary table for notebooks."""
+        import html
+
+        from horde.summary import ms_text
+
+        rows = []
+        for r in [self.total, *self.by_request] if len(self.by_request) > 1 else [self.total]:
+            rt = r.response_time
+            label = "all requests" if r is self.total else f"{r.scenario} · {r.name}"
+            rows.append(
+                f"<tr><td>{html.escape(label)}</td><td>{r.requests:,}</td>"
+                f"<td>{100 * r.failed / max(r.requests, 1):.2f}%</td><td>{ms_text(rt.p50_ms)}</td>"
+                f"<td>{ms_text(rt.p95_ms)}</td><td>{ms_text(rt.p99_ms)}</td><td>{ms_text(rt.max_ms)}</td></tr>"
+            )
+        verdicts = "".join(
+            f"<li>{'✓' if t['ok'] else '✗'} {html.escape(t['metric'])} {html.escape(t['expression'])}</li>"
+            for t in self.thresholds
+        )
+        head = "passed" if self.passed else "THRESHOLDS FAILED"
+        warn = "".join(f"<p>⚠ {html.escape(w)}</p>" for w in self.warnings)
+        return (
+            f"<div><b>horde result</b> — {self.rate:.1f} req/s over {self.duration_s:.1f} s"
+            f"{' — ' + head if self.thresholds else ''}"
+            "<table><tr><th></th><th>requests</th><th>failed</th><th>p50</th><th>p95</th><th>p99</th>"
+            f"<th>max</th></tr>{''.join(rows)}</table>{'<ul>' + verdicts + '</ul>' if verdicts else ''}{warn}</div>"
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The raw result document (JSON-compatible)."""

@@ -123,8 +123,11 @@ class Test:
         """
         _native.validate_plan(json.dumps(self.to_plan()))
 
-    def run(self, progress: Progress | None = None) -> Result:
+    def run(self, progress: Progress | str | None = "auto") -> Result:
         """Runs the test and returns its result (Ctrl-C stops it and returns what was measured).
+
+        In Jupyter a live display shows progress (``progress="auto"``); pass a callable to get the
+        progress dicts yourself, or None for nothing.
 
         Raises:
             PlanError: the test is invalid (nothing was sent).

@@ -49,7 +49,7 @@ def _stop_on_signals() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI; returns the exit code."""
     _stop_on_signals()
-    from horde.cli import attack, demo, new, run
+    from horde.cli import attack, demo, new, output, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
     parser.add_argument("--version", action="version", version=f"horde {__version__}")
@@ -58,6 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     attack.register(commands)
     new.register(commands)
     demo.register(commands)
+    output.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

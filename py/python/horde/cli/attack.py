@@ -6,9 +6,10 @@ import argparse
 import sys
 from typing import Any
 
+from horde import progress as live
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
-from horde.cli.progress import Progress
+from horde.cli.output import save
 from horde.errors import PlanError, RunError
 
 HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
@@ -47,8 +48,9 @@ def register(commands: Any) -> None:
         help="how early a request may leave to share a wake-up with others due soon (default 1ms; "
         "0 = exactly on time, at a much higher CPU cost)",
     )
-    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
+    p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
     p.set_defaults(handler=run)
 
 
@@ -56,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     """Runs the attack and prints the summary."""
     headers = [_header(h) for h in args.header]
     body = _body(args.body)
-    progress = None if args.quiet or not sys.stderr.isatty() else Progress()
     try:
         result = run_attack(
             args.url,
@@ -71,19 +72,15 @@ def run(args: argparse.Namespace) -> int:
             connect_timeout=args.connect_timeout,
             workers=args.workers,
             send_window=args.send_window,
-            progress=progress,
+            progress=live.for_terminal(args.quiet),
         )
     except (PlanError, TypeError, ValueError) as e:
         raise UsageError(str(e).removeprefix("invalid attack: ")) from None
     except RunError as e:
         sys.stderr.write(f"horde attack: {e}\n")
         return EXIT_ERROR
-    finally:
-        if progress is not None:
-            progress.clear()
     print(result.summary())
-    if args.json:
-        result.save(args.json)
+    save(result, args.json, args.summary_export)
     return EXIT_OK
 
 

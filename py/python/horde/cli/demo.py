@@ -8,8 +8,8 @@ import sys
 import time
 import urllib.request
 
+from horde import progress as live
 from horde.cli import EXIT_ERROR, EXIT_OK
-from horde.cli.progress import Progress
 from horde.result import Result
 
 STORY = """\
@@ -99,20 +99,11 @@ def demo(args: argparse.Namespace) -> int:
     except RuntimeError as e:
         sys.stderr.write(f"horde demo: {e}\n")
         return EXIT_ERROR
-    progress = None if args.quiet or not sys.stderr.isatty() else Progress()
     try:
-        print(
-            "1/2  single-endpoint test: 100 VUs hammering GET /v1/products/prod-123 for 15 s …",
-            flush=True,
-        )
-        naive = story.naive_test(url).run(progress=progress)
-        _clear(progress)
-        print(
-            f"2/2  realistic journey test: shoppers ramping to {args.shoppers} over a minute …",
-            flush=True,
-        )
-        real = story.realistic_test(url, shoppers=args.shoppers).run(progress=progress)
-        _clear(progress)
+        print("1/2  single-endpoint test: 100 VUs hammering GET /v1/products/prod-123 for 15 s …", flush=True)
+        naive = story.naive_test(url).run(progress=live.for_terminal(args.quiet))
+        print(f"2/2  realistic journey test: shoppers ramping to {args.shoppers} over a minute …", flush=True)
+        real = story.realistic_test(url, shoppers=args.shoppers).run(progress=live.for_terminal(args.quiet))
     finally:
         proc.kill()
         proc.wait()
@@ -120,11 +111,6 @@ def demo(args: argparse.Namespace) -> int:
         print("\n" + real.summary() + "\n")
     print(verdicts(naive, real, args.shoppers))
     return EXIT_OK
-
-
-def _clear(progress: Progress | None) -> None:
-    if progress is not None:
-        progress.clear()
 
 
 def verdicts(naive: Result, real: Result, shoppers: int) -> str:

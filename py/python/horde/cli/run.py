@@ -6,9 +6,10 @@ import argparse
 import json
 import sys
 
+from horde import progress as live
 from horde._units import seconds
 from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
-from horde.cli.progress import Progress
+from horde.cli.output import save
 from horde.cli.script import ScriptError, apply_overrides, load_test, parse_env
 from horde.errors import PlanError, RunError
 
@@ -24,8 +25,9 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help='columns for durations, e.g. "avg,min,med,max,p(95),p(99)"',
     )
-    p.add_argument("--json", metavar="FILE", help="write the full result as JSON")
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary")
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
+    p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
     p.set_defaults(handler=run)
     i = commands.add_parser("inspect", help="print the plan a script builds (JSON), without running it")
     _common(i)
@@ -87,21 +89,13 @@ def run(args: argparse.Namespace) -> int:
     except PlanError as e:
         sys.stderr.write(f"horde run: {e}\n")
         return EXIT_ERROR
-    progress = None if args.quiet or not sys.stderr.isatty() else Progress()
     try:
-        result = test.run(progress=progress)
-    except PlanError as e:
+        result = test.run(progress=live.for_terminal(args.quiet))
+    except (PlanError, RunError) as e:
         sys.stderr.write(f"horde run: {e}\n")
         return EXIT_ERROR
-    except RunError as e:
-        sys.stderr.write(f"horde run: {e}\n")
-        return EXIT_ERROR
-    finally:
-        if progress is not None:
-            progress.clear()
     print(result.summary(stats))
-    if args.json:
-        result.save(args.json)
+    save(result, args.json, args.summary_export)
     return EXIT_OK if result.passed else EXIT_THRESHOLDS
 
 

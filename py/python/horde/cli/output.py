@@ -1,0 +1,45 @@
+"""Writing a result's files after a run (``--json`` and ``--summary-export``), and ``horde report``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from horde.cli import EXIT_ERROR, EXIT_OK
+from horde.result import Result, load
+
+
+def save(result: Result, json_path: str | None, summary_path: str | None) -> None:
+    """Writes the full result and/or the summary export."""
+    if json_path:
+        result.save(json_path)
+    if summary_path:
+        from horde import export
+
+        export.write(result, summary_path)
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Adds the ``report`` subcommand."""
+    p = commands.add_parser(
+        "report",
+        help="write a self-contained HTML report of a saved result",
+        description="write a self-contained HTML report of a result saved with --json",
+    )
+    p.add_argument("result", help="a result file (horde run/attack --json FILE, or Result.save)")
+    p.add_argument("-o", "--output", default="report.html", help="where to write it (default report.html)")
+    p.set_defaults(handler=report)
+
+
+def report(args: argparse.Namespace) -> int:
+    """Writes the HTML report."""
+    from horde import report as html
+
+    try:
+        result = load(args.result)
+    except (OSError, ValueError) as e:
+        sys.stderr.write(f"horde report: cannot read {args.result}: {e}\n")
+        return EXIT_ERROR
+    html.write(result, args.output)
+    print(f"wrote {args.output}")
+    return EXIT_OK

@@ -1,0 +1,170 @@
+"""A self-contained HTML report of a result.
+
+Verdicts, tables and plots (inline SVG), readable offline and attachable to a CI run
+(``horde report run.json -o report.html``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import html
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from horde._deps import optional
+from horde.summary import ms_text
+
+if TYPE_CHECKING:
+    from horde.result import Result
+
+_CSS = """
+body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:2rem auto;max-width:1100px;
+  color:#1d1d1f;padding:0 1rem}
+h1{font-size:1.6rem;margin:0 0 .2rem}
+h2{font-size:1.15rem;margin:2rem 0 .6rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
+.meta{color:#666}.verdict{display:inline-block;padding:.2rem .7rem;border-radius:4px;font-weight:600;margin:.6rem 0}
+.pass{background:#e3f4e8;color:#1e6b37}.fail{background:#fbe4e2;color:#9b2a1f}
+table{border-collapse:collapse;width:100%;margin:.4rem 0}
+th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}
+th:first-child,td:first-child{text-align:left}th{background:#f6f6f6;font-weight:600}
+.ok{color:#1e6b37}.bad{color:#9b2a1f;font-weight:600}
+.warn{background:#fff7e0;border-left:4px solid #e0a800;padding:.5rem .8rem;margin:.5rem 0}
+figure{margin:1rem 0}svg{max-width:100%;height:auto}
+"""
+
+
+def _svg(fig: Any) -> str:
+    buf = io.StringIO()
+    fig.savefig(buf, format="svg")
+    optional("matplotlib.pyplot", "horde report").close(fig)
+    text = buf.getvalue()
+    return text[text.index("<svg") :]
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    head = "".join(f"<th>{html.escape(h)}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _e(value: Any) -> str:
+    return html.escape(str(value))
+
+
+def render(result: Result) -> str:
+    """The report as one HTML document."""
+    from horde import plot
+
+    data = result.to_dict()
+    started = dt.datetime.fromtimestamp(data["started_at_unix_s"], tz=dt.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    name = data["plan"].get("name") or "load test"
+    verdict = "passed" if result.passed else "thresholds failed"
+    parts = [
+        f"<h1>horde — {_e(name)}</h1>",
+        f"<div class=meta>{_e(started)} · load phase {result.duration_s:.1f} s · {result.requests:,} requests · "
+        f"{len(data['workers'])} worker(s)</div>",
+        f"<div class='verdict {'pass' if result.passed else 'fail'}'>{_e(verdict)}</div>",
+    ]
+    for w in result.warnings:
+        parts.append(f"<div class=warn>{_e(w)}</div>")
+    if result.stopped_early:
+        parts.append(f"<div class=warn>stopped early: {_e(result.stopped_early)}</div>")
+    if result.thresholds:
+        rows = [[_e(t["metric"]), _e(t["expression"]), _observed(t), _mark(t["ok"])] for t in result.thresholds]
+        parts += ["<h2>Thresholds</h2>", _table(["metric", "condition", "observed", ""], rows)]
+    parts += ["<h2>Requests</h2>", _requests(result)]
+    parts += [
+        "<h2>Over time</h2>",
+        f"<figure>{_svg(plot.latency(result))}</figure>",
+        f"<figure>{_svg(plot.throughput(result))}</figure>",
+    ]
+    parts += ["<h2>Distribution</h2>", f"<figure>{_svg(plot.spectrum(result))}</figure>"]
+    if len(result.by_request) > 1:
+        parts.append(f"<figure>{_svg(plot.by_request(result))}</figure>")
+    for j in result.journeys:
+        parts += [f"<h2>Journey {_e(j['journey'])} ({_e(j['scenario'])})</h2>", _funnel(j)]
+    if result.checks:
+        rows = [
+            [_e(f"{c['request']} · {c['name']}"), str(c["passes"]), str(c["fails"]), _mark(c["fails"] == 0)]
+            for c in result.checks
+        ]
+        parts += ["<h2>Checks</h2>", _table(["check", "passed", "failed", ""], rows)]
+    g = result.generator
+    parts += [
+        "<h2>Generator</h2>",
+        _table(
+            ["connections opened", "CPU", "send lag p99", "saturated"],
+            [
+                [
+                    str(g["connections_opened"]),
+                    f"{100 * g['busy_ratio']:.1f}%",
+                    ms_text(result.send_lag.p99_ms),
+                    _mark(not g["saturated"]),
+                ]
+            ],
+        ),
+    ]
+    body = "\n".join(parts)
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>horde — {_e(name)}</title>"
+        f"<style>{_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def _mark(ok: bool) -> str:
+    return "<span class=ok>✓</span>" if ok else "<span class=bad>✗</span>"
+
+
+def _observed(t: dict[str, Any]) -> str:
+    if t["observed"] is None:
+        return "no data"
+    return f"{t['observed']:.4g}"
+
+
+def _requests(result: Result) -> str:
+    rows = []
+    for r in result.by_request:
+        rt = r.response_time
+        rows.append(
+            [
+                _e(f"{r.scenario} · {r.name}"),
+                f"{r.requests:,}",
+                f"{100 * r.failed / max(r.requests, 1):.2f}%",
+                ms_text(rt.p50_ms),
+                ms_text(rt.p95_ms),
+                ms_text(rt.p99_ms),
+                ms_text(rt.max_ms),
+            ]
+        )
+    return _table(["request", "requests", "failed", "p50", "p95", "p99", "max"], rows)
+
+
+def _funnel(j: dict[str, Any]) -> str:
+    head = (
+        f"<p>{j['started']:,} sessions, {j['completed']:,} completed, {j['aborted']:,} ended early, "
+        f"{j['interrupted']:,} cut by the end of the run.</p>"
+    )
+    rows = []
+    alive = j["started"]
+    for s in j["steps"]:
+        skipped = max(0, alive - s["reached"])
+        rows.append(
+            [
+                _e(s["name"]),
+                *(
+                    str(s[k])
+                    for k in ("reached", "ok", "error", "timeout", "bad_status", "check_failed", "aborted", "cut")
+                ),
+                str(skipped),
+            ]
+        )
+        alive -= s["aborted"] + s["cut"]
+    return head + _table(
+        ["step", "reached", "ok", "error", "timeout", "status", "check", "ended here", "cut", "skipped by design"], rows
+    )
+
+
+def write(result: Result, path: str | Path) -> None:
+    """Writes the report to ``path``."""
+    Path(path).write_text(render(result), encoding="utf-8")

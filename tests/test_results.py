@@ -1,0 +1,182 @@
+"""Results people keep and analyse: tables, round trips, the summary export, the HTML report,
+and progress lines in logs."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+import horde as h
+from horde import export, report
+
+
+@pytest.fixture(scope="module")
+def ramp(nginx) -> h.Result:
+    j = h.journey("j", h.get("/", name="home"), h.think(0.05), h.get("/", name="again"))
+    stages = [("3s", 6), ("2s", 6), ("2s", 0)]
+    return h.Test(base_url=nginx.url(), scenarios={"s": h.ramping_vus(j, stages=stages)}, name="ramp").run()
+
+
+def test_timeseries_has_a_row_per_second_per_request_without_gaps(ramp):
+    df = ramp.timeseries()
+    seconds = sorted(df["second"].unique())
+    assert seconds == list(range(len(seconds))) and len(seconds) >= 7
+    assert len(df) == 2 * len(seconds), "one row per second per request name"
+    assert set(df.groupby("second")["name"].apply(frozenset)) == {frozenset({"home", "again"})}
+    vus = df[df["name"] == "home"].set_index("second")["vus"]
+    for second, want in [(0, 2), (1, 4), (2, 6), (3, 6), (4, 6)]:
+        assert abs(vus[second] - want) <= 1, (second, vus[second], want)
+    assert {"response_time_p99_ms", "service_time_p95_ms", "target_vus", "scheduled"} <= set(df.columns)
+    assert df["requests"].sum() == ramp.requests
+    assert ramp.to_polars().shape == df.shape
+
+
+def test_save_and_load_keep_every_count_and_percentile(ramp, tmp_path):
+    path = tmp_path / "ramp.json"
+    ramp.save(path)
+    back = h.load(path)
+    assert back.to_dict() == ramp.to_dict()
+    for a, b in zip(ramp.by_request, back.by_request, strict=True):
+        assert a == b
+    for metric in ("http_req_duration", "http_req_service_time", "http_req_waiting", "iteration_duration"):
+        x, y = ramp.histogram(metric), back.histogram(metric)
+        assert (x.count, x.max, x.percentile(99.9)) == (y.count, y.max, y.percentile(99.9))
+    assert back.percentiles().equals(ramp.percentiles())
+
+
+def test_percentile_spectrum(ramp):
+    spectrum = ramp.percentiles(name="home")
+    assert list(spectrum.columns) == ["percentile", "value_ms", "count", "one_in"]
+    assert spectrum["percentile"].is_monotonic_increasing
+    assert spectrum["value_ms"].is_monotonic_increasing
+    assert spectrum["count"].iloc[-1] == ramp.histogram(name="home").count
+    with pytest.raises(ValueError, match=r"cannot be filtered by \['team'\]"):
+        ramp.histogram("http_req_duration", team="x")
+
+
+def test_summary_export_follows_its_schema(ramp, tmp_path):
+    doc = export.summary(ramp)
+    jsonschema.validate(doc, export.schema())
+    assert doc["metrics"]["http_reqs"]["values"]["count"] == ramp.requests
+    assert doc["metrics"]["http_req_duration"]["values"]["p(95)"] == pytest.approx(ramp.response_time.p95_ms)
+    json.dumps(doc)
+
+
+def test_summary_export_from_the_cli(nginx, tmp_path):
+    out = tmp_path / "summary.json"
+    p = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "horde",
+            "attack",
+            nginx.url(),
+            "-n",
+            "50",
+            "-c",
+            "2",
+            "--summary-export",
+            str(out),
+            "-q",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    doc = json.loads(out.read_text())
+    jsonschema.validate(doc, export.schema())
+    assert doc["passed"] is True and doc["metrics"]["http_reqs"]["values"]["count"] == 50
+
+
+def test_html_report_renders_in_headless_chromium(ramp, tmp_path):
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    assert chromium, "chromium is needed for this test (Debian package chromium)"
+    path = tmp_path / "report.html"
+    report.write(ramp, path)
+    text = path.read_text()
+    assert "<script" not in text and 'src="http' not in text, "self-contained: no scripts, nothing fetched"
+    png = tmp_path / "report.png"
+    p = subprocess.run(
+        [
+            chromium,
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--hide-scrollbars",
+            f"--screenshot={png}",
+            "--window-size=1200,2600",
+            "--enable-logging=stderr",
+            "--v=0",
+            f"file://{path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert p.returncode == 0, p.stderr[-2000:]
+    console = [line for line in p.stderr.splitlines() if "CONSOLE" in line or "Uncaught" in line]
+    assert not console, console
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
+    from matplotlib import image
+
+    pixels = image.imread(str(png))
+    distinct = len({tuple(px) for row in pixels[::20] for px in row[::20]})
+    assert distinct > 20, f"the screenshot looks blank ({distinct} colours)"
+
+
+def test_report_command(ramp, tmp_path):
+    saved = tmp_path / "r.json"
+    ramp.save(saved)
+    out = tmp_path / "r.html"
+    p = subprocess.run(
+        [sys.executable, "-m", "horde", "report", str(saved), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 0, p.stderr
+    assert out.read_text().startswith("<!doctype html>")
+    p = subprocess.run(
+        [sys.executable, "-m", "horde", "report", str(tmp_path / "missing.json")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert p.returncode == 1 and "cannot read" in p.stderr
+
+
+def test_progress_lines_in_a_log_and_none_when_quiet(nginx, tmp_path):
+    cmd = [sys.executable, "-m", "horde", "attack", nginx.url(), "--rate", "100", "--duration", "12s"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    assert p.returncode == 0
+    lines = [line for line in p.stderr.splitlines() if line.startswith("[horde]")]
+    assert len(lines) >= 2, p.stderr
+    assert "/ 12s" in lines[0] and "req/s" in lines[0] and "p95" in lines[0]
+    q = subprocess.run([*cmd[:-1], "3s", "--quiet"], capture_output=True, text=True, timeout=60)
+    assert q.returncode == 0 and q.stderr == ""
+    assert q.stdout.startswith("horde —")
+
+
+def test_plots_draw(ramp):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from horde import plot
+
+    for fig in (
+        plot.latency(ramp),
+        plot.throughput(ramp),
+        plot.spectrum(ramp),
+        plot.by_request(ramp),
+        plot.compare([ramp, ramp], labels=["a", "b"]),
+    ):
+        assert fig.axes
+    with pytest.raises(ValueError, match="2 results but 1 labels"):
+        plot.compare([ramp, ramp], labels=["a"])
