@@ -16,7 +16,9 @@ step() { printf '\n== %s\n' "$*"; }
 step "Debian packages"
 missing=()
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
-command -v chromium >/dev/null || missing+=(chromium)   # renders the HTML report in a test
+command -v chromium >/dev/null || missing+=(chromium)       # renders the HTML report in a test
+command -v influxd >/dev/null || missing+=(influxdb)        # the InfluxDB output's test server
+command -v prometheus >/dev/null || missing+=(prometheus)   # the Prometheus output's test server
 command -v taskset >/dev/null || missing+=(util-linux)
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
@@ -32,7 +34,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     [ "$created_policy" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
 echo "nginx: $(/usr/sbin/nginx -v 2>&1)"
-echo "chromium: $(command -v chromium)"
+echo "chromium: $(command -v chromium), influxd: $(command -v influxd), prometheus: $(command -v prometheus)"
 
 step "Python environment ($VENV) with horde built from this checkout"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"

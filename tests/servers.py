@@ -160,3 +160,96 @@ class DemoShop:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+
+
+class Influx:
+    """InfluxDB 1.x (Debian's influxdb) in the foreground with its own config and data in a temp dir."""
+
+    def __init__(self, database: str = "horde") -> None:
+        import urllib.parse
+        import urllib.request
+
+        binary = shutil.which("influxd") or "/usr/bin/influxd"
+        if not Path(binary).exists():
+            raise RuntimeError("influxd not found (install Debian's influxdb)")
+        self.dir = tempfile.mkdtemp(prefix="horde-influx-")
+        self.port, rpc = free_port(), free_port()
+        Path(self.dir, "influxdb.conf").write_text(
+            f'reporting-disabled = true\nbind-address = "127.0.0.1:{rpc}"\n'
+            f'[meta]\n  dir = "{self.dir}/meta"\n'
+            f'[data]\n  dir = "{self.dir}/data"\n  wal-dir = "{self.dir}/wal"\n  query-log-enabled = false\n'
+            f'[http]\n  bind-address = "127.0.0.1:{self.port}"\n  log-enabled = false\n'
+            "[monitor]\n  store-enabled = false\n[continuous_queries]\n  enabled = false\n"
+            "[subscriber]\n  enabled = false\n"
+        )
+        self.proc = subprocess.Popen(
+            [binary, "-config", f"{self.dir}/influxdb.conf"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        wait_for_port(self.port, timeout=20)
+        self.database = database
+        q = urllib.parse.urlencode({"q": f"CREATE DATABASE {database}"}).encode()
+        for _ in range(50):
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{self.port}/query", data=q, timeout=5)
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("InfluxDB did not accept CREATE DATABASE")
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/{self.database}"
+
+    def query(self, q: str) -> dict:
+        import json
+        import urllib.parse
+        import urllib.request
+
+        params = urllib.parse.urlencode({"db": self.database, "q": q})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/query?{params}", timeout=10) as r:
+            return json.load(r)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Prometheus:
+    """Prometheus (Debian's prometheus) accepting remote writes, with its own config and data."""
+
+    def __init__(self) -> None:
+        binary = shutil.which("prometheus") or "/usr/bin/prometheus"
+        if not Path(binary).exists():
+            raise RuntimeError("prometheus not found (install Debian's prometheus)")
+        self.dir = tempfile.mkdtemp(prefix="horde-prometheus-")
+        self.port = free_port()
+        Path(self.dir, "prometheus.yml").write_text("global:\n  scrape_interval: 1h\n")
+        self.proc = subprocess.Popen(
+            [
+                binary,
+                f"--config.file={self.dir}/prometheus.yml",
+                f"--storage.tsdb.path={self.dir}/data",
+                f"--web.listen-address=127.0.0.1:{self.port}",
+                "--web.enable-remote-write-receiver",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        wait_for_port(self.port, timeout=20)
+
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v1/write"
+
+    def query(self, q: str) -> dict:
+        import json
+        import urllib.parse
+        import urllib.request
+
+        params = urllib.parse.urlencode({"query": q})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/v1/query?{params}", timeout=10) as r:
+            return json.load(r)
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.dir, ignore_errors=True)

@@ -119,6 +119,7 @@ pub fn assemble(
         scenario_series,
         generator_series,
         warnings,
+        outputs: Vec::new(),
     }
 }
 

@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use crossbeam_channel::{Receiver, Sender};
 
 use crate::metrics::{Frame, KeyStats, Snapshot, WorkerReport};
+use crate::output::{Outputs, Second};
+use crate::plan::compile::RequestKey;
 use crate::plan::CompiledPlan;
 use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
 use crate::thresholds::{judge, Outcome};
@@ -57,6 +59,16 @@ pub struct Collected {
     pub vus_max: u64,
 }
 
+/// Where merged seconds go besides the result.
+pub struct Sinks<'a> {
+    /// Live outputs.
+    pub outputs: &'a mut Outputs,
+    /// Wall-clock time of the start, Unix seconds.
+    pub start_unix_s: f64,
+    /// Request keys, shared with the outputs.
+    pub keys: Arc<[RequestKey]>,
+}
+
 /// Merges snapshots until every worker is done.
 pub fn collect(
     plan: &CompiledPlan,
@@ -65,6 +77,7 @@ pub fn collect(
     spares: Vec<Sender<Box<Frame>>>,
     progress: Arc<Mutex<Progress>>,
     stop: Arc<StopSignal>,
+    mut sinks: Sinks<'_>,
 ) -> Collected {
     let layout = plan.layout();
     let mut totals = Box::new(Frame::new(&layout));
@@ -120,7 +133,7 @@ pub fn collect(
                 break;
             }
             let (s, done) = pending.pop_first().expect("checked non-empty");
-            emit(plan, s, &done, &mut out, &mut live);
+            emit(plan, s, &done, &mut out, &mut live, &mut sinks);
             pool.push(done);
             evaluate(plan, &totals, f64::from(s + 1), &stop, &mut out, &mut live);
             if let Ok(mut p) = progress.lock() {
@@ -168,8 +181,16 @@ fn evaluate(
     live.thresholds_failing = failing;
 }
 
-fn emit(plan: &CompiledPlan, second: u32, f: &Frame, out: &mut Collected, live: &mut Progress) {
+fn emit(
+    plan: &CompiledPlan,
+    second: u32,
+    f: &Frame,
+    out: &mut Collected,
+    live: &mut Progress,
+    sinks: &mut Sinks<'_>,
+) {
     let mut all = KeyStats::default();
+    let first_row = out.series.len();
     for (key, k) in f.keys.iter().enumerate() {
         out.series.push(point(second, key as u32, k));
         all.merge(k);
@@ -213,6 +234,20 @@ fn emit(plan: &CompiledPlan, second: u32, f: &Frame, out: &mut Collected, live: 
             0.0
         },
     });
+    if !sinks.outputs.is_empty() {
+        let scenarios_from = out.scenario_series.len() - f.scenarios.len();
+        let data = Second {
+            index: second,
+            unix_s: sinks.start_unix_s + f64::from(second + 1),
+            keys: sinks.keys.clone(),
+            series: out.series[first_row..].to_vec(),
+            total: out.total_series.last().cloned().expect("pushed above"),
+            scenarios: out.scenario_series[scenarios_from..].to_vec(),
+            generator: out.generator_series.last().cloned().expect("pushed above"),
+            response_time: all.response_time,
+        };
+        sinks.outputs.send(&Arc::new(data));
+    }
     live.elapsed_s = f64::from(second + 1);
     live.requests += requests;
     live.iterations += g.iterations;

@@ -89,6 +89,14 @@ pub enum RunError {
     /// A worker failed while running.
     #[error("worker failed: {0}")]
     Worker(String),
+    /// An output could not be opened.
+    #[error("output {output}: {reason}")]
+    Output {
+        /// Which output.
+        output: String,
+        /// Why.
+        reason: String,
+    },
 }
 
 #[cfg(test)]

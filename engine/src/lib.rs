@@ -17,6 +17,7 @@ pub mod health;
 pub mod http;
 pub mod metrics;
 pub mod net;
+pub mod output;
 pub mod plan;
 pub mod result;
 pub mod run;

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::metrics::histogram::as_base64;
 use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats, StepStats};
+use crate::output::OutputReport;
 use crate::plan::{MetricKind, Plan};
 use crate::thresholds::Outcome;
 
@@ -63,6 +64,9 @@ pub struct RunResult {
     pub generator_series: Vec<GeneratorPoint>,
     /// Honesty warnings, most important first.
     pub warnings: Vec<String>,
+    /// What each live output sent and lost.
+    #[serde(default)]
+    pub outputs: Vec<OutputReport>,
 }
 
 /// Passes and failures of one check.
@@ -393,6 +397,25 @@ pub struct GeneratorPoint {
 }
 
 impl RunResult {
+    /// Records the outputs' reports, warning about anything they could not deliver.
+    pub fn add_outputs(&mut self, reports: Vec<OutputReport>) {
+        for r in &reports {
+            if r.failed_points > 0 || r.dropped_seconds > 0 {
+                let why = r
+                    .last_error
+                    .as_deref()
+                    .map(|e| format!(" (last error: {e})"))
+                    .unwrap_or_default();
+                self.warnings.push(format!(
+                    "output {} {}: {} points could not be delivered and {} seconds were dropped because it fell behind{why}; \
+                     the local results are complete",
+                    r.kind, r.target, r.failed_points, r.dropped_seconds
+                ));
+            }
+        }
+        self.outputs = reports;
+    }
+
     /// As JSON.
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("results always serialise")

@@ -9,8 +9,10 @@ use crossbeam_channel::{bounded, unbounded, Receiver};
 
 use crate::assemble::assemble;
 use crate::clock::now_ns;
-use crate::collector::{collect, Progress};
+use crate::collector::{collect, Progress, Sinks};
 use crate::error::RunError;
+use crate::output::Outputs;
+use crate::plan::compile::RequestKey;
 use crate::plan::CompiledPlan;
 use crate::result::RunResult;
 use crate::worker::{self, StopLevel, StopSignal, WorkerSetup};
@@ -33,6 +35,11 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
         .options
         .workers
         .map_or(cores.len().max(1), |w| w as usize);
+    // Outputs open their files and check their URLs first: a bad one fails before any load.
+    let unix_now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64());
+    let mut outputs = Outputs::start(&plan.plan.options.outputs, unix_now)?;
     let stop = Arc::new(StopSignal::new(count).map_err(|e| RunError::Spawn {
         worker: 0,
         source: e,
@@ -111,11 +118,19 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
         std::thread::Builder::new()
             .name("horde-collector".into())
             .spawn(move || {
-                let collected = collect(&plan, count, snap_rx, spares, progress, stop.clone());
+                let keys: Arc<[RequestKey]> = plan.keys.clone().into();
+                let sinks = Sinks {
+                    outputs: &mut outputs,
+                    start_unix_s: started_at,
+                    keys,
+                };
+                let collected =
+                    collect(&plan, count, snap_rx, spares, progress, stop.clone(), sinks);
                 for t in threads {
                     let _ = t.join();
                 }
                 let mut result = assemble(&plan, collected, t0, started_at, &cpus);
+                result.add_outputs(outputs.finish());
                 if result.stopped_early.is_none() {
                     result.stopped_early = match stop.level() {
                         StopLevel::Run => None,

@@ -18,6 +18,8 @@ pub struct Options {
     /// Seed for think times, branches and random helpers (default: from the clock). The same
     /// seed gives every VU the same random choices again.
     pub seed: Option<u64>,
+    /// Where to send results while the run goes on.
+    pub outputs: Vec<crate::output::OutputSpec>,
 }
 
 impl Default for Options {
@@ -28,6 +30,7 @@ impl Default for Options {
             send_window_us: 1_000,
             lag_bound_us: 1_000,
             seed: None,
+            outputs: Vec::new(),
         }
     }
 }

@@ -6,6 +6,7 @@
 use super::program::Problems;
 use super::{ExecutorConfig, Feeder, Options, Plan, Scenario, Stage, PLAN_VERSION};
 use crate::error::PlanError;
+use crate::output::OutputSpec;
 
 /// Checks `plan`; returns every problem found.
 pub fn validate(plan: &Plan) -> Result<(), PlanError> {
@@ -248,6 +249,35 @@ fn check_options(v: &mut Problems, o: &Options) {
         );
     }
     at_least_one(v, "options.lag_bound_us", o.lag_bound_us);
+    for (i, out) in o.outputs.iter().enumerate() {
+        let at = format!("options.outputs[{i}]");
+        match out {
+            OutputSpec::Json { path } | OutputSpec::Csv { path } | OutputSpec::HdrLog { path }
+                if path.trim().is_empty() =>
+            {
+                v.push(format!("{at}.path"), "needs a file path".into());
+            }
+            OutputSpec::Influxdb { url, database } => {
+                check_http_url(v, &format!("{at}.url"), url);
+                if database.is_empty() || database.contains(['/', '?', '&', ' ']) {
+                    v.push(
+                        format!("{at}.database"),
+                        format!("needs a database name, got {database:?}"),
+                    );
+                }
+            }
+            OutputSpec::Prometheus { url } => check_http_url(v, &format!("{at}.url"), url),
+            _ => {}
+        }
+    }
+}
+
+fn check_http_url(v: &mut Problems, path: &str, url: &str) {
+    match url::Url::parse(url) {
+        Ok(u) if u.scheme() == "http" && u.host_str().is_some() => {}
+        Ok(_) => v.push(path.into(), format!("outputs speak http://, got {url:?}")),
+        Err(e) => v.push(path.into(), format!("invalid URL {url:?}: {e}")),
+    }
 }
 
 fn positive(v: &mut Problems, path: &str, x: f64) {

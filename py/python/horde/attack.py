@@ -16,6 +16,7 @@ from typing import Any
 from horde import _native
 from horde._units import seconds
 from horde.errors import PlanError
+from horde.outputs import parse as parse_output
 from horde.result import Result
 from horde.running import Progress, run_plan
 
@@ -57,6 +58,7 @@ def attack(
     connect_timeout: float | str = "10s",
     workers: int | None = None,
     send_window: float | str = "1ms",
+    outputs: Sequence[str] = (),
     progress: Progress | str | None = "auto",
 ) -> Result:
     """Sends one request over and over and measures the responses.
@@ -78,6 +80,7 @@ def attack(
         timeout: per-request timeout.
         connect_timeout: TCP connect timeout.
         workers: worker threads (default: one per CPU this process may use).
+        outputs: live outputs, e.g. ``["json=run.jsonl"]`` (see :mod:`horde.outputs`).
         send_window: how early a request may leave so that sends due close together share one
             wake-up (default 1 ms; 0 sends each exactly on time, at a much higher CPU cost).
             Early requests are timed from when they actually left.
@@ -110,6 +113,7 @@ def attack(
         connect_timeout=connect_timeout,
         workers=workers,
         send_window=send_window,
+        outputs=outputs,
     )
     try:
         _native.validate_plan(json.dumps(plan))
@@ -132,6 +136,7 @@ def attack_plan(
     connect_timeout: float | str = "10s",
     workers: int | None = None,
     send_window: float | str = "1ms",
+    outputs: Sequence[str] = (),
 ) -> dict[str, Any]:
     """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
 
@@ -201,6 +206,7 @@ def attack_plan(
                 "connect_timeout_s": seconds(connect_timeout, "connect_timeout"),
             },
             "send_window_us": round(seconds(send_window, "send_window") * 1e6),
+            "outputs": [parse_output(o) for o in ([outputs] if isinstance(outputs, str) else outputs)],
         },
     }
 

@@ -23,6 +23,7 @@ from horde._units import seconds
 from horde.data import Data
 from horde.errors import PlanError
 from horde.executors import Scenario
+from horde.outputs import parse as parse_output
 from horde.result import Result
 from horde.running import Progress, run_plan
 from horde.steps import Journey
@@ -51,6 +52,8 @@ class Test:
         workers: worker threads (default: one per CPU this process may use).
         seed: makes think times, branches and random helpers repeat from run to run.
         name: a label shown in results.
+        outputs: live outputs in ``kind=target`` form, e.g. ``["json=run.jsonl",
+            "influxdb=http://127.0.0.1:8086/horde"]`` (see :mod:`horde.outputs`).
     """
 
     def __init__(
@@ -65,6 +68,7 @@ class Test:
         workers: int | None = None,
         seed: int | None = None,
         name: str | None = None,
+        outputs: Sequence[str] = (),
     ) -> None:
         if not isinstance(scenarios, Mapping) or not scenarios:
             raise TypeError(
@@ -89,6 +93,9 @@ class Test:
         self.workers = workers
         self.seed = seed
         self.name = name
+        if isinstance(outputs, str):
+            raise TypeError(f"outputs takes a list of 'kind=target' strings, got {outputs!r}")
+        self.outputs = [parse_output(o) for o in outputs]
 
     def to_plan(self) -> dict[str, Any]:
         """The plan the engine runs (what ``horde inspect`` prints)."""
@@ -112,6 +119,7 @@ class Test:
                 "workers": self.workers,
                 "seed": self.seed,
                 "http": {"timeout_s": self.timeout, "connect_timeout_s": self.connect_timeout},
+                "outputs": self.outputs,
             },
         }
 

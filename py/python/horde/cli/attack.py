@@ -50,6 +50,13 @@ def register(commands: Any) -> None:
     )
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
     p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
+    p.add_argument(
+        "--out",
+        action="append",
+        default=[],
+        metavar="KIND=TARGET",
+        help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
     p.set_defaults(handler=run)
 
@@ -72,6 +79,7 @@ def run(args: argparse.Namespace) -> int:
             connect_timeout=args.connect_timeout,
             workers=args.workers,
             send_window=args.send_window,
+            outputs=args.out,
             progress=live.for_terminal(args.quiet),
         )
     except (PlanError, TypeError, ValueError) as e:

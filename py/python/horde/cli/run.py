@@ -12,6 +12,7 @@ from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
 from horde.cli.output import save
 from horde.cli.script import ScriptError, apply_overrides, load_test, parse_env
 from horde.errors import PlanError, RunError
+from horde.outputs import parse as parse_output
 
 HELP = "run a test script (journeys, scenarios, thresholds); exit 99 when a threshold fails"
 
@@ -27,6 +28,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
     p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
+    p.add_argument(
+        "--out",
+        action="append",
+        default=[],
+        metavar="KIND=TARGET",
+        help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
+    )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
     p.set_defaults(handler=run)
     i = commands.add_parser("inspect", help="print the plan a script builds (JSON), without running it")
@@ -67,6 +75,11 @@ def _load(args: argparse.Namespace):
             raise UsageError(f"--duration must be > 0, got {args.duration!r}")
     test = load_test(args.script, parse_env(args.env))
     apply_overrides(test, args.vus, duration, args.iterations, args.rate)
+    for spec in getattr(args, "out", []):
+        try:
+            test.outputs.append(parse_output(spec))
+        except PlanError as e:
+            raise UsageError(str(e)) from None
     return test
 
 
