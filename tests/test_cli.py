@@ -10,12 +10,8 @@ import sys
 import time
 
 import horde
-
-HORDE = [sys.executable, "-m", "horde"]
-
-
-def run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*HORDE, *args], capture_output=True, text=True, timeout=timeout)
+from cli import HORDE
+from cli import horde as run
 
 
 def test_help_lists_the_commands():

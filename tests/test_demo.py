@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
+
+from cli import horde
 
 
 def test_demo_tells_the_story_in_under_two_minutes():
     started = time.monotonic()
-    p = subprocess.run([sys.executable, "-m", "horde", "demo", "--quiet"], capture_output=True, text=True, timeout=150)
+    p = horde("demo", "--quiet", timeout=150)
     took = time.monotonic() - started
     assert p.returncode == 0, p.stdout + p.stderr
     assert took < 120, f"demo took {took:.0f}s"

@@ -2,40 +2,32 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 import horde as h
+from cli import horde
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 
 def test_checkout_example_extracts_and_reuses_cart_ids(shop, tmp_path):
     out = tmp_path / "checkout.json"
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "horde",
-            "run",
-            str(EXAMPLES / "checkout.py"),
-            "-e",
-            f"BASE_URL={shop.url()}",
-            "-e",
-            "PACE=0.01",
-            "--iterations",
-            "1200",
-            "--vus",
-            "40",
-            "--json",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
+    p = horde(
+        "run",
+        str(EXAMPLES / "checkout.py"),
+        "-e",
+        f"BASE_URL={shop.url()}",
+        "-e",
+        "PACE=0.01",
+        "--iterations",
+        "1200",
+        "--vus",
+        "40",
+        "--json",
+        str(out),
+        "-q",
         timeout=120,
     )
     assert p.returncode == 0, p.stderr + p.stdout

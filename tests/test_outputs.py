@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import csv
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
 import horde as h
+from cli import horde
 from servers import Influx, Prometheus
 
 
@@ -94,26 +93,18 @@ def test_a_down_output_drops_and_counts_but_the_run_and_result_are_complete(ngin
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     out = tmp_path / "down.json"
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "horde",
-            "attack",
-            nginx.url(),
-            "--rate",
-            "200",
-            "--duration",
-            "3s",
-            "--out",
-            f"influxdb=http://127.0.0.1:{port}/horde",
-            "--json",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    p = horde(
+        "attack",
+        nginx.url(),
+        "--rate",
+        "200",
+        "--duration",
+        "3s",
+        "--out",
+        f"influxdb=http://127.0.0.1:{port}/horde",
+        "--json",
+        str(out),
+        "-q",
     )
     assert p.returncode == 0, p.stderr
     r = h.load(out)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-
 import pytest
 
 import horde as h
+from cli import horde
 from horde import PlanError
 
 URL = "http://127.0.0.1:9"
@@ -84,7 +82,7 @@ def test_every_problem_at_once():
 def test_script_with_a_python_error_shows_the_traceback_and_exits_1(tmp_path, nginx):
     script = tmp_path / "broken.py"
     script.write_text(f"import horde as h\nj = h.journey('j', h.get('{nginx.url()}'))\n1 / 0\n")
-    p = subprocess.run([sys.executable, "-m", "horde", "run", str(script)], capture_output=True, text=True, timeout=30)
+    p = horde("run", str(script), timeout=30)
     assert p.returncode == 1
     assert "ZeroDivisionError" in p.stderr and "Traceback" in p.stderr
     assert "failed before any load was sent" in p.stderr
@@ -94,6 +92,6 @@ def test_script_with_a_python_error_shows_the_traceback_and_exits_1(tmp_path, ng
 def test_script_without_a_test(tmp_path):
     script = tmp_path / "empty.py"
     script.write_text("x = 1\n")
-    p = subprocess.run([sys.executable, "-m", "horde", "run", str(script)], capture_output=True, text=True, timeout=30)
+    p = horde("run", str(script), timeout=30)
     assert p.returncode == 1
     assert "defines no horde.Test" in p.stderr

@@ -6,12 +6,12 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 
 import jsonschema
 import pytest
 
 import horde as h
+from cli import horde
 from horde import export, report
 
 
@@ -69,24 +69,16 @@ def test_summary_export_follows_its_schema(ramp, tmp_path):
 
 def test_summary_export_from_the_cli(nginx, tmp_path):
     out = tmp_path / "summary.json"
-    p = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "horde",
-            "attack",
-            nginx.url(),
-            "-n",
-            "50",
-            "-c",
-            "2",
-            "--summary-export",
-            str(out),
-            "-q",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=60,
+    p = horde(
+        "attack",
+        nginx.url(),
+        "-n",
+        "50",
+        "-c",
+        "2",
+        "--summary-export",
+        str(out),
+        "-q",
     )
     assert p.returncode == 0, p.stderr
     doc = json.loads(out.read_text())
@@ -135,31 +127,21 @@ def test_report_command(ramp, tmp_path):
     saved = tmp_path / "r.json"
     ramp.save(saved)
     out = tmp_path / "r.html"
-    p = subprocess.run(
-        [sys.executable, "-m", "horde", "report", str(saved), "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    p = horde("report", str(saved), "-o", str(out))
     assert p.returncode == 0, p.stderr
     assert out.read_text().startswith("<!doctype html>")
-    p = subprocess.run(
-        [sys.executable, "-m", "horde", "report", str(tmp_path / "missing.json")],
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    p = horde("report", str(tmp_path / "missing.json"))
     assert p.returncode == 1 and "cannot read" in p.stderr
 
 
 def test_progress_lines_in_a_log_and_none_when_quiet(nginx, tmp_path):
-    cmd = [sys.executable, "-m", "horde", "attack", nginx.url(), "--rate", "100", "--duration", "12s"]
-    p = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    cmd = ["attack", nginx.url(), "--rate", "100", "--duration", "12s"]
+    p = horde(*cmd)
     assert p.returncode == 0
     lines = [line for line in p.stderr.splitlines() if line.startswith("[horde]")]
     assert len(lines) >= 2, p.stderr
     assert "/ 12s" in lines[0] and "req/s" in lines[0] and "p95" in lines[0]
-    q = subprocess.run([*cmd[:-1], "3s", "--quiet"], capture_output=True, text=True, timeout=60)
+    q = horde(*cmd[:-1], "3s", "--quiet")
     assert q.returncode == 0 and q.stderr == ""
     assert q.stdout.startswith("horde —")
 

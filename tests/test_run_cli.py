@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
+
+from cli import horde
 
 SCRIPT = """
 import horde as h
@@ -13,10 +13,6 @@ test = h.Test(base_url=h.env("BASE_URL", "http://127.0.0.1:9"),
               scenarios={"a": h.ramping_vus(j, stages=[("1m", 10), ("1m", 0)]),
                          "b": h.constant_arrival_rate(j, rate=5, duration="1m", max_vus=20)})
 """
-
-
-def horde(*args, timeout=60):
-    return subprocess.run([sys.executable, "-m", "horde", *args], capture_output=True, text=True, timeout=timeout)
 
 
 def test_inspect_prints_the_plan_with_overrides(tmp_path):

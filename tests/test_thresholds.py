@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import textwrap
 import time
 
 import pytest
 
 import horde as h
+from cli import horde
 
 SCRIPT = """
 import horde as h
@@ -30,12 +29,7 @@ def write(tmp_path, thresholds: str, duration: str = "2s"):
 
 
 def horde_run(path, url, *extra, timeout=60):
-    return subprocess.run(
-        [sys.executable, "-m", "horde", "run", str(path), "-e", f"BASE_URL={url}", *extra],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
+    return horde("run", path, "-e", f"BASE_URL={url}", *extra, timeout=timeout)
 
 
 def test_passing_thresholds_exit_0(nginx, tmp_path):

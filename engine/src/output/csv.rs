@@ -3,7 +3,7 @@
 use std::fs::File;
 use std::io::{BufWriter, Write};
 
-use super::{Second, Sink};
+use super::{stats_ms, Second, Sink};
 use crate::result::SecondStats;
 
 const HEADER: &str = "time,second,scenario,name,method,requests,failed,errors,bytes_sent,bytes_received,\
@@ -35,14 +35,10 @@ fn field(text: &str) -> String {
 }
 
 fn stats(s: &SecondStats) -> String {
+    let v = stats_ms(s);
     format!(
         "{:.3},{:.3},{:.3},{:.3},{:.3},{:.3}",
-        s.mean / 1e3,
-        s.p50 as f64 / 1e3,
-        s.p90 as f64 / 1e3,
-        s.p95 as f64 / 1e3,
-        s.p99 as f64 / 1e3,
-        s.max as f64 / 1e3
+        v[0], v[1], v[2], v[3], v[4], v[5]
     )
 }
 

@@ -7,7 +7,7 @@
 use std::fmt::Write as _;
 use std::time::Duration;
 
-use super::{key_tags, Second, Sink};
+use super::{key_tags, stats_ms, Second, Sink, STAT_NAMES};
 
 /// An InfluxDB database.
 pub struct Influx {
@@ -74,16 +74,12 @@ pub fn lines(s: &Second) -> (String, usize) {
         }
         if p.requests > p.errors {
             let r = &p.response_time;
-            let _ = writeln!(
-                body,
-                "http_req_duration{tags} mean={},p50={},p90={},p95={},p99={},max={} {ts}",
-                r.mean / 1e3,
-                r.p50 as f64 / 1e3,
-                r.p90 as f64 / 1e3,
-                r.p95 as f64 / 1e3,
-                r.p99 as f64 / 1e3,
-                r.max as f64 / 1e3
-            );
+            let _ = write!(body, "http_req_duration{tags} ");
+            for (i, (k, v)) in STAT_NAMES.iter().zip(stats_ms(r)).enumerate() {
+                let sep = if i == 0 { "" } else { "," };
+                let _ = write!(body, "{sep}{k}={v}");
+            }
+            let _ = writeln!(body, " {ts}");
             points += 1;
         }
     }

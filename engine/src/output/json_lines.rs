@@ -9,7 +9,7 @@ use std::io::{BufWriter, Write};
 
 use serde_json::json;
 
-use super::{key_tags, Second, Sink};
+use super::{key_tags, stats_ms, Second, Sink, STAT_NAMES};
 use crate::result::SecondStats;
 
 /// A JSON-lines file.
@@ -28,8 +28,12 @@ impl JsonLines {
 }
 
 fn stats(s: &SecondStats) -> serde_json::Value {
-    json!({"p50": s.p50 as f64 / 1e3, "p90": s.p90 as f64 / 1e3, "p95": s.p95 as f64 / 1e3,
-           "p99": s.p99 as f64 / 1e3, "max": s.max as f64 / 1e3})
+    let map: serde_json::Map<String, serde_json::Value> = STAT_NAMES
+        .iter()
+        .zip(stats_ms(s))
+        .map(|(k, v)| (k.to_string(), json!(v)))
+        .collect();
+    serde_json::Value::Object(map)
 }
 
 impl Sink for JsonLines {

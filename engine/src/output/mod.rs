@@ -21,7 +21,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::RunError;
 use crate::metrics::Hist;
 use crate::plan::compile::RequestKey;
-use crate::result::{GeneratorPoint, ScenarioPoint, SeriesPoint};
+use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
 
 /// Seconds an output may fall behind before seconds are dropped.
 const QUEUE_SECONDS: usize = 30;
@@ -241,5 +241,21 @@ pub fn key_tags(key: &RequestKey) -> [(&'static str, &str); 3] {
         ("scenario", key.scenario.as_str()),
         ("name", key.name.as_str()),
         ("method", key.method.as_str()),
+    ]
+}
+
+/// The names of [`stats_ms`]'s values, in order.
+pub const STAT_NAMES: [&str; 6] = ["mean", "p50", "p90", "p95", "p99", "max"];
+
+/// One second's latency statistics in milliseconds, in the order of [`STAT_NAMES`].
+pub fn stats_ms(s: &SecondStats) -> [f64; 6] {
+    let ms = |us: u64| us as f64 / 1e3;
+    [
+        s.mean / 1e3,
+        ms(s.p50),
+        ms(s.p90),
+        ms(s.p95),
+        ms(s.p99),
+        ms(s.max),
     ]
 }

@@ -9,7 +9,7 @@ from typing import Any
 from horde import progress as live
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
-from horde.cli.output import save
+from horde.cli.output import add_result_flags, save
 from horde.errors import PlanError, RunError
 
 HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
@@ -48,16 +48,7 @@ def register(commands: Any) -> None:
         help="how early a request may leave to share a wake-up with others due soon (default 1ms; "
         "0 = exactly on time, at a much higher CPU cost)",
     )
-    p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
-    p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
-    p.add_argument(
-        "--out",
-        action="append",
-        default=[],
-        metavar="KIND=TARGET",
-        help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
-    )
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
+    add_result_flags(p)
     p.set_defaults(handler=run)
 
 

@@ -1,4 +1,4 @@
-"""Writing a result's files after a run (``--json`` and ``--summary-export``), and ``horde report``."""
+"""Where a run's results go: the shared flags, the files written after a run, and ``horde report``."""
 
 from __future__ import annotations
 
@@ -7,6 +7,20 @@ import sys
 
 from horde.cli import EXIT_ERROR, EXIT_OK
 from horde.result import Result, load
+
+
+def add_result_flags(p: argparse.ArgumentParser) -> None:
+    """Adds the flags every running command shares: ``--json``, ``--summary-export``, ``--out``, ``--quiet``."""
+    p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
+    p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
+    p.add_argument(
+        "--out",
+        action="append",
+        default=[],
+        metavar="KIND=TARGET",
+        help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
+    )
+    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
 
 
 def save(result: Result, json_path: str | None, summary_path: str | None) -> None:

@@ -9,7 +9,7 @@ import sys
 from horde import progress as live
 from horde._units import seconds
 from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
-from horde.cli.output import save
+from horde.cli.output import add_result_flags, save
 from horde.cli.script import ScriptError, apply_overrides, load_test, parse_env
 from horde.errors import PlanError, RunError
 from horde.outputs import parse as parse_output
@@ -26,16 +26,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         metavar="LIST",
         help='columns for durations, e.g. "avg,min,med,max,p(95),p(99)"',
     )
-    p.add_argument("--json", metavar="FILE", help="write the full result as JSON (horde report reads it)")
-    p.add_argument("--summary-export", metavar="FILE", help="write the summary as JSON (a stable, documented schema)")
-    p.add_argument(
-        "--out",
-        action="append",
-        default=[],
-        metavar="KIND=TARGET",
-        help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
-    )
-    p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
+    add_result_flags(p)
     p.set_defaults(handler=run)
     i = commands.add_parser("inspect", help="print the plan a script builds (JSON), without running it")
     _common(i)
