@@ -4,6 +4,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from certs import Pki
 from servers import DemoShop, Nginx, StallServer
 
 
@@ -27,3 +28,9 @@ def shop() -> Iterator[DemoShop]:
     server = DemoShop(pool_size=256, query_ms=1)
     yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
+    """A test CA with server, expired, wrong-name, untrusted and client certificates (see certs.py)."""
+    return Pki(tmp_path_factory.mktemp("pki"))

@@ -5,8 +5,9 @@
 #
 #   tests/run.sh
 #
-# Test servers (nginx, and the test suites' own fault servers) are started by the tests
-# themselves on 127.0.0.1 with their own configuration; nothing runs as a system service.
+# Test servers (nginx, lighttpd, uvicorn, InfluxDB, Prometheus, and the test suites' own fault
+# servers) are started by the tests themselves on 127.0.0.1 with their own configuration;
+# nothing runs as a system service. TLS certificates are made at test time (trustme).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
@@ -16,6 +17,11 @@ step() { printf '\n== %s\n' "$*"; }
 step "Debian packages"
 missing=()
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null || missing+=(nginx-light)
+# The conformance servers: nginx's echo module, lighttpd with TLS and compression.
+[ -e /usr/lib/nginx/modules/ngx_http_echo_module.so ] || missing+=(libnginx-mod-http-echo)
+[ -x /usr/sbin/lighttpd ] || missing+=(lighttpd)
+[ -e /usr/lib/lighttpd/mod_openssl.so ] || missing+=(lighttpd-mod-openssl)
+[ -e /usr/lib/lighttpd/mod_deflate.so ] || missing+=(lighttpd-mod-deflate)
 command -v chromium >/dev/null || missing+=(chromium)       # renders the HTML report in a test
 command -v influxd >/dev/null || missing+=(influxdb)        # the InfluxDB output's test server
 command -v prometheus >/dev/null || missing+=(prometheus)   # the Prometheus output's test server
@@ -33,7 +39,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
     [ "$created_policy" = 1 ] && $SUDO rm -f /usr/sbin/policy-rc.d
 fi
-echo "nginx: $(/usr/sbin/nginx -v 2>&1)"
+echo "nginx: $(/usr/sbin/nginx -v 2>&1), lighttpd: $(/usr/sbin/lighttpd -v 2>&1 | head -1)"
 echo "chromium: $(command -v chromium), influxd: $(command -v influxd), prometheus: $(command -v prometheus)"
 
 step "Python environment ($VENV) with horde built from this checkout"

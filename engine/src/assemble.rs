@@ -79,6 +79,14 @@ pub fn assemble(
     };
     let (saturated, mut warnings) = verdict(&evidence);
     warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
+    if plan.tls.insecure && plan.targets.iter().any(|t| t.tls) {
+        warnings.insert(
+            0,
+            "INSECURE: TLS certificates were not verified (insecure=True / --insecure): any \
+             server could have answered for the hosts tested"
+                .to_string(),
+        );
+    }
     let workers = reports
         .iter()
         .zip(cpus)
@@ -230,6 +238,10 @@ fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
         connections_opened: g.connections_opened,
         reconnects: g.reconnects,
         interrupted: g.interrupted,
+        tls_handshakes: g.tls_handshakes,
+        tls_resumed: g.tls_resumed,
+        redirects: g.redirects,
+        pool_waits: g.pool_waits,
         busy_ratio: if g.wall_ns > 0 {
             g.busy_ns as f64 / g.wall_ns as f64
         } else {

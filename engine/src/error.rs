@@ -86,6 +86,9 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The TLS configuration could not be built (a CA or key file changed since validation).
+    #[error("TLS setup failed: {0}")]
+    Tls(String),
     /// A worker failed while running.
     #[error("worker failed: {0}")]
     Worker(String),

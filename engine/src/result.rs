@@ -232,6 +232,16 @@ pub struct RequestResult {
     /// Receive-time histogram (2 significant digits).
     #[serde(with = "as_base64")]
     pub receiving_hist: Hist,
+    /// TLS handshake time, when a request opened an HTTPS connection, µs.
+    #[serde(default)]
+    pub tls_handshaking: HistSummary,
+    /// TLS-handshake histogram (2 significant digits).
+    #[serde(default, with = "as_base64")]
+    pub tls_handshaking_hist: Hist,
+    /// Response body bytes after content decoding (gzip, deflate, br), for responses that were
+    /// decoded because a check or extraction read the body.
+    #[serde(default)]
+    pub bytes_decoded: u64,
 }
 
 impl RequestResult {
@@ -282,6 +292,9 @@ impl RequestResult {
             connecting_hist: k.connecting.clone(),
             waiting_hist: k.waiting.clone(),
             receiving_hist: k.receiving.clone(),
+            tls_handshaking: k.tls_handshaking.summary(),
+            tls_handshaking_hist: k.tls_handshaking.clone(),
+            bytes_decoded: k.bytes_decoded,
         }
     }
 }
@@ -308,6 +321,18 @@ pub struct GeneratorResult {
     pub reconnects: u64,
     /// Requests still in flight when the run was cut short (not counted as requests).
     pub interrupted: u64,
+    /// TLS handshakes completed.
+    #[serde(default)]
+    pub tls_handshakes: u64,
+    /// Of those, resumed sessions.
+    #[serde(default)]
+    pub tls_resumed: u64,
+    /// Redirects followed.
+    #[serde(default)]
+    pub redirects: u64,
+    /// Requests that waited for a pooled connection (max_connections_per_host reached).
+    #[serde(default)]
+    pub pool_waits: u64,
     /// CPU time of the worker threads (user + system) over their wall time, 0..1.
     pub busy_ratio: f64,
     /// Most requests in flight at once (summed over workers' per-second maxima).

@@ -30,6 +30,45 @@ pub struct Head {
     pub framing: Framing,
     /// Whether the connection may carry another request afterwards.
     pub keep_alive: bool,
+    /// The body's content coding (`Content-Encoding`).
+    pub coding: Coding,
+    /// The response sets cookies (`Set-Cookie`).
+    pub set_cookie: bool,
+    /// The response has a `Location`.
+    pub location: bool,
+}
+
+/// A response body's content coding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Coding {
+    /// None (or `identity`).
+    #[default]
+    Identity,
+    /// `gzip` (or `x-gzip`).
+    Gzip,
+    /// `deflate` (zlib-wrapped, or raw as some servers send it).
+    Deflate,
+    /// `br` (Brotli).
+    Brotli,
+    /// Something horde does not decode (several codings, or an unknown one).
+    Other,
+}
+
+impl Coding {
+    fn parse(value: &[u8]) -> Coding {
+        let v = trim(value);
+        if v.is_empty() || v.eq_ignore_ascii_case(b"identity") {
+            Coding::Identity
+        } else if v.eq_ignore_ascii_case(b"gzip") || v.eq_ignore_ascii_case(b"x-gzip") {
+            Coding::Gzip
+        } else if v.eq_ignore_ascii_case(b"deflate") {
+            Coding::Deflate
+        } else if v.eq_ignore_ascii_case(b"br") {
+            Coding::Brotli
+        } else {
+            Coding::Other
+        }
+    }
 }
 
 /// Parses a head at the start of `buf`. `Ok(None)` means more bytes are needed.
@@ -95,6 +134,9 @@ pub fn parse_head(
         len,
         framing,
         keep_alive,
+        coding: fields.coding,
+        set_cookie: fields.set_cookie,
+        location: fields.location,
     }))
 }
 
@@ -106,6 +148,9 @@ struct Fields {
     chunked_last: bool,
     close: bool,
     keep_alive: bool,
+    coding: Coding,
+    set_cookie: bool,
+    location: bool,
 }
 
 impl Fields {
@@ -127,6 +172,16 @@ impl Fields {
                 f.transfer_encoding = true;
                 let last = h.value.rsplit(|&b| b == b',').next().unwrap_or_default();
                 f.chunked_last = trim(last).eq_ignore_ascii_case(b"chunked");
+            } else if h.name.eq_ignore_ascii_case("set-cookie") {
+                f.set_cookie = true;
+            } else if h.name.eq_ignore_ascii_case("location") {
+                f.location = true;
+            } else if h.name.eq_ignore_ascii_case("content-encoding") {
+                f.coding = if f.coding == Coding::Identity {
+                    Coding::parse(h.value)
+                } else {
+                    Coding::Other
+                };
             } else if h.name.eq_ignore_ascii_case("connection") {
                 for token in h.value.split(|&b| b == b',') {
                     let token = trim(token);

@@ -9,5 +9,5 @@ pub mod response;
 
 pub use encode::{encode, RequestParts};
 pub use error::ParseError;
-pub use head::{Framing, Head};
+pub use head::{Coding, Framing, Head};
 pub use response::{Event, Limits, ResponseReader};

@@ -33,11 +33,37 @@ pub enum ErrorClass {
     SendFailed,
     /// Any other I/O error; the detail names the errno.
     Io,
+    /// The server's certificate is not signed by a trusted CA.
+    TlsUntrustedCertificate,
+    /// The server's certificate has expired (or is not valid yet).
+    TlsExpiredCertificate,
+    /// The server's certificate is not valid for the URL's host name.
+    TlsHostnameMismatch,
+    /// The server's certificate was rejected for another reason (signature, purpose, encoding).
+    TlsBadCertificate,
+    /// Client and server have no TLS version in common.
+    TlsVersionMismatch,
+    /// The server does not speak TLS on that port.
+    TlsNotTls,
+    /// The server rejected the client certificate, or required one that was not configured.
+    TlsClientCertificateRejected,
+    /// The TLS handshake failed for another reason (no cipher suite in common, closed, ...).
+    TlsHandshakeFailed,
+    /// TLS failed on an established connection (bad record, unexpected alert).
+    TlsProtocolError,
+    /// A redirect chain came back to a URL it had already visited.
+    RedirectLoop,
+    /// More redirects than allowed (`max_redirects`).
+    TooManyRedirects,
+    /// A redirect without a usable `Location` (missing, unparsable, not http(s)).
+    BadRedirect,
+    /// A host name found while running (a redirect to a new host) could not be resolved.
+    DnsFailed,
 }
 
 impl ErrorClass {
     /// Every class, in declaration order (index = `self as usize`).
-    pub const ALL: [ErrorClass; 11] = [
+    pub const ALL: [ErrorClass; 24] = [
         ErrorClass::ConnectRefused,
         ErrorClass::ConnectTimeout,
         ErrorClass::ConnectFailed,
@@ -49,6 +75,19 @@ impl ErrorClass {
         ErrorClass::BodyTooLarge,
         ErrorClass::SendFailed,
         ErrorClass::Io,
+        ErrorClass::TlsUntrustedCertificate,
+        ErrorClass::TlsExpiredCertificate,
+        ErrorClass::TlsHostnameMismatch,
+        ErrorClass::TlsBadCertificate,
+        ErrorClass::TlsVersionMismatch,
+        ErrorClass::TlsNotTls,
+        ErrorClass::TlsClientCertificateRejected,
+        ErrorClass::TlsHandshakeFailed,
+        ErrorClass::TlsProtocolError,
+        ErrorClass::RedirectLoop,
+        ErrorClass::TooManyRedirects,
+        ErrorClass::BadRedirect,
+        ErrorClass::DnsFailed,
     ];
     /// Number of classes.
     pub const COUNT: usize = Self::ALL.len();
@@ -67,6 +106,19 @@ impl ErrorClass {
             ErrorClass::BodyTooLarge => "body_too_large",
             ErrorClass::SendFailed => "send_failed",
             ErrorClass::Io => "io",
+            ErrorClass::TlsUntrustedCertificate => "tls_untrusted_certificate",
+            ErrorClass::TlsExpiredCertificate => "tls_expired_certificate",
+            ErrorClass::TlsHostnameMismatch => "tls_hostname_mismatch",
+            ErrorClass::TlsBadCertificate => "tls_bad_certificate",
+            ErrorClass::TlsVersionMismatch => "tls_version_mismatch",
+            ErrorClass::TlsNotTls => "tls_not_tls",
+            ErrorClass::TlsClientCertificateRejected => "tls_client_certificate_rejected",
+            ErrorClass::TlsHandshakeFailed => "tls_handshake_failed",
+            ErrorClass::TlsProtocolError => "tls_protocol_error",
+            ErrorClass::RedirectLoop => "redirect_loop",
+            ErrorClass::TooManyRedirects => "too_many_redirects",
+            ErrorClass::BadRedirect => "bad_redirect",
+            ErrorClass::DnsFailed => "dns_failed",
         }
     }
 }

@@ -24,6 +24,8 @@ pub struct KeyStats {
     pub bytes_sent: u64,
     /// Bytes read from the wire.
     pub bytes_received: u64,
+    /// Response body bytes after content decoding, for responses that were decoded.
+    pub bytes_decoded: u64,
     /// Responses by status code.
     pub status: Box<[u64; STATUS_SLOTS]>,
     /// Failures by class.
@@ -37,6 +39,8 @@ pub struct KeyStats {
     /// TCP connect time, for requests that opened a connection, µs (2 significant digits, as the
     /// other phases).
     pub connecting: Hist,
+    /// TLS handshake time, for requests that opened an HTTPS connection, µs.
+    pub tls_handshaking: Hist,
     /// Send to first response byte, µs.
     pub waiting: Hist,
     /// First to last response byte, µs.
@@ -50,12 +54,14 @@ impl Default for KeyStats {
             unexpected_status: 0,
             bytes_sent: 0,
             bytes_received: 0,
+            bytes_decoded: 0,
             status: Box::new([0; STATUS_SLOTS]),
             errors: [0; ErrorClass::COUNT],
             error_detail: [None; ErrorClass::COUNT],
             response_time: Hist::new(),
             service_time: Hist::new(),
             connecting: Hist::coarse(),
+            tls_handshaking: Hist::coarse(),
             waiting: Hist::coarse(),
             receiving: Hist::coarse(),
         }
@@ -63,17 +69,21 @@ impl Default for KeyStats {
 }
 
 impl KeyStats {
-    /// Records the phases of a response: connecting (when a connection was opened), waiting
-    /// (time to first byte) and receiving.
+    /// Records the phases of a response: connecting and TLS handshaking (when a connection was
+    /// opened), waiting (time to first byte) and receiving.
     #[inline]
     pub fn record_phases(
         &mut self,
         connecting_ns: Option<u64>,
+        tls_ns: Option<u64>,
         waiting_ns: u64,
         receiving_ns: u64,
     ) {
         if let Some(c) = connecting_ns {
             self.connecting.record_ns(c);
+        }
+        if let Some(t) = tls_ns {
+            self.tls_handshaking.record_ns(t);
         }
         self.waiting.record_ns(waiting_ns);
         self.receiving.record_ns(receiving_ns);
@@ -118,6 +128,7 @@ impl KeyStats {
         self.unexpected_status += other.unexpected_status;
         self.bytes_sent += other.bytes_sent;
         self.bytes_received += other.bytes_received;
+        self.bytes_decoded += other.bytes_decoded;
         for (a, b) in self.status.iter_mut().zip(other.status.iter()) {
             *a += b;
         }
@@ -130,6 +141,7 @@ impl KeyStats {
         self.response_time.merge(&other.response_time);
         self.service_time.merge(&other.service_time);
         self.connecting.merge(&other.connecting);
+        self.tls_handshaking.merge(&other.tls_handshaking);
         self.waiting.merge(&other.waiting);
         self.receiving.merge(&other.receiving);
     }
@@ -140,12 +152,14 @@ impl KeyStats {
         self.unexpected_status = 0;
         self.bytes_sent = 0;
         self.bytes_received = 0;
+        self.bytes_decoded = 0;
         self.status.fill(0);
         self.errors = [0; ErrorClass::COUNT];
         self.error_detail = [None; ErrorClass::COUNT];
         self.response_time.reset();
         self.service_time.reset();
         self.connecting.reset();
+        self.tls_handshaking.reset();
         self.waiting.reset();
         self.receiving.reset();
     }
@@ -178,6 +192,14 @@ pub struct GeneratorStats {
     pub reconnects: u64,
     /// Requests still in flight when the run ended (not counted as requests).
     pub interrupted: u64,
+    /// TLS handshakes completed.
+    pub tls_handshakes: u64,
+    /// Of those, resumed sessions (no full handshake).
+    pub tls_resumed: u64,
+    /// Redirects followed.
+    pub redirects: u64,
+    /// Requests that waited for a pooled connection (max_connections_per_host reached).
+    pub pool_waits: u64,
 }
 
 impl GeneratorStats {
@@ -195,6 +217,10 @@ impl GeneratorStats {
         self.connections_opened += other.connections_opened;
         self.reconnects += other.reconnects;
         self.interrupted += other.interrupted;
+        self.tls_handshakes += other.tls_handshakes;
+        self.tls_resumed += other.tls_resumed;
+        self.redirects += other.redirects;
+        self.pool_waits += other.pool_waits;
     }
 
     /// Clears every count, keeping allocations.

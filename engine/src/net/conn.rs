@@ -1,10 +1,14 @@
 //! `Conn`: one TCP connection's kernel-facing state — its fd, its receive buffer and the msghdr
 //! the ring writes into — kept at a stable address while operations are in flight.
 //!
-//! The receive buffer holds unconsumed response bytes at `[start, end)`; the ring writes after
-//! `end`. It is only resized or compacted when no receive is in flight.
+//! The receive buffer holds unconsumed received bytes at `[start, end)`; the ring writes after
+//! `end`. It is only resized or compacted when no receive is in flight. On an HTTPS connection
+//! those bytes are ciphertext: `decrypt` moves them through the TLS session, and `data` is the
+//! plaintext either way.
 
+use super::tls::TlsConn;
 use crate::clock::RealtimeOffset;
+use crate::metrics::Failure;
 
 /// Space for one SCM_TIMESTAMPNS control message (and some slack for others).
 const CONTROL_BYTES: usize = 64;
@@ -16,6 +20,8 @@ struct RecvSlot {
     msg: libc::msghdr,
     iov: libc::iovec,
     control: [u8; CONTROL_BYTES],
+    /// The address being connected to: the ring reads it while the connect is in flight.
+    peer: socket2::SockAddr,
 }
 
 /// A connection's socket and buffers.
@@ -26,6 +32,8 @@ pub struct Conn {
     start: usize,
     end: usize,
     slot: Box<RecvSlot>,
+    /// The TLS session, on an HTTPS connection.
+    pub tls: Option<Box<TlsConn>>,
 }
 
 impl Default for Conn {
@@ -42,6 +50,7 @@ impl Conn {
             msg: unsafe { std::mem::zeroed() },
             iov: unsafe { std::mem::zeroed() },
             control: [0; CONTROL_BYTES],
+            peer: socket2::SockAddr::from(std::net::SocketAddr::from(([0, 0, 0, 0], 0))),
         });
         Self {
             fd: -1,
@@ -49,7 +58,15 @@ impl Conn {
             start: 0,
             end: 0,
             slot,
+            tls: None,
         }
+    }
+
+    /// Keeps a copy of the address to connect to where it cannot move, and returns the pointer
+    /// and length to hand to the ring.
+    pub fn set_peer(&mut self, addr: &socket2::SockAddr) -> (*const libc::sockaddr, u32) {
+        self.slot.peer = addr.clone();
+        (self.slot.peer.as_ptr().cast(), self.slot.peer.len())
     }
 
     /// Whether a socket is open.
@@ -69,6 +86,34 @@ impl Conn {
             self.start = 0;
             self.end = 0;
         }
+    }
+
+    /// Received application bytes not yet consumed: the plaintext on an HTTPS connection.
+    pub fn data(&self) -> &[u8] {
+        match &self.tls {
+            Some(tls) => tls.plaintext(),
+            None => self.pending(),
+        }
+    }
+
+    /// Marks `n` bytes of `data` consumed.
+    pub fn consume_data(&mut self, n: usize) {
+        match &mut self.tls {
+            Some(tls) => tls.consume(n),
+            None => self.consume(n),
+        }
+    }
+
+    /// On an HTTPS connection, feeds the received ciphertext to the TLS session (all of it), so
+    /// that `data` holds what it decrypted. Does nothing on a plain connection.
+    pub fn decrypt(&mut self) -> Result<(), Failure> {
+        let Some(tls) = &mut self.tls else {
+            return Ok(());
+        };
+        let result = tls.feed(&self.rx[self.start..self.end]);
+        self.start = 0;
+        self.end = 0;
+        result
     }
 
     /// Drops any pending bytes.
@@ -135,12 +180,14 @@ impl Conn {
         None
     }
 
-    /// Closes the socket (if open) and forgets pending bytes; the buffer is kept for reuse.
+    /// Closes the socket (if open), ends its TLS session and forgets pending bytes; the buffer is
+    /// kept for reuse.
     pub fn close(&mut self) {
         if self.fd >= 0 {
             super::socket::close(self.fd);
             self.fd = -1;
         }
+        self.tls = None;
         self.clear();
     }
 }

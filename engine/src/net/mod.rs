@@ -1,7 +1,10 @@
-//! Network: io_uring rings, sockets, connections. Never parses HTTP.
+//! Network: io_uring rings, sockets, connections, TLS sessions. Never parses HTTP.
 
 pub mod conn;
+pub mod dns;
+pub mod origins;
 pub mod socket;
+pub mod tls;
 pub mod uring;
 
 pub use conn::Conn;

@@ -6,16 +6,18 @@
 //! regex errors.
 
 use std::collections::BTreeMap;
-use std::net::ToSocketAddrs;
 use std::sync::Arc;
 
 use socket2::SockAddr;
 
 use super::program::{CompiledJourney, Problems, VarTable, BUILTINS};
+use super::request::SplitUrl;
 use super::walker::{compile_journey, Context};
 use super::{ExecutorConfig, MetricKind, Plan};
 use crate::error::{PlanIssue, RunError};
 use crate::http::Limits;
+use crate::net::tls::TlsSetup;
+use crate::net::{dns, tls};
 use crate::thresholds::{self, CompiledThreshold};
 
 pub use super::keys::{CheckKey, CompiledFeeder, JourneyKey, MetricKey, RequestKey, Target};
@@ -71,6 +73,8 @@ pub struct CompiledPlan {
     pub seed: u64,
     /// Variables set by extractions: unset at the start of every iteration.
     pub iteration_slots: Vec<u16>,
+    /// The TLS client configuration.
+    pub tls: TlsSetup,
 }
 
 /// Seconds (validated finite and ≥ 0) to nanoseconds.
@@ -96,54 +100,75 @@ impl CompiledPlan {
 
     /// Compiles a validated plan, resolving host names.
     pub fn compile(plan: Plan) -> Result<CompiledPlan, RunError> {
-        let mut targets: Vec<(String, Target)> = Vec::new();
+        let http = plan.options.http.clone();
+        let mut targets: Vec<Target> = Vec::new();
         let mut failure: Option<RunError> = None;
-        let mut resolve = |authority: &str, host: &str, port: u16| -> usize {
-            if let Some(i) = targets.iter().position(|(a, _)| a == authority) {
+        let mut intern = |url: &SplitUrl<'_>| -> usize {
+            if let Some(i) = targets
+                .iter()
+                .position(|t| t.tls == url.tls && t.authority == url.authority)
+            {
                 return i;
             }
-            match resolve(host, port) {
-                Ok(addr) => targets.push((
-                    authority.to_string(),
-                    Target {
-                        addr,
-                        authority: authority.to_string(),
-                    },
-                )),
-                Err(e) => {
-                    failure.get_or_insert(e);
-                    let dummy = SockAddr::from(std::net::SocketAddr::from(([127, 0, 0, 1], port)));
-                    targets.push((
-                        authority.to_string(),
-                        Target {
-                            addr: dummy,
-                            authority: authority.to_string(),
-                        },
-                    ));
+            let addrs = match dns::resolve(url.host, url.port, &http.dns, &http.hosts) {
+                Ok(addrs) => addrs.into_iter().map(SockAddr::from).collect(),
+                Err(reason) => {
+                    failure.get_or_insert(RunError::Resolve {
+                        host: url.host.to_string(),
+                        reason,
+                    });
+                    Vec::new()
                 }
-            }
+            };
+            let server_name = if url.tls {
+                match tls::server_name(url.host) {
+                    Ok(name) => Some(name),
+                    Err(reason) => {
+                        failure.get_or_insert(RunError::Resolve {
+                            host: url.host.to_string(),
+                            reason,
+                        });
+                        None
+                    }
+                }
+            } else {
+                None
+            };
+            targets.push(Target {
+                tls: url.tls,
+                host: url.host.to_string(),
+                port: url.port,
+                authority: url.authority.to_string(),
+                addrs,
+                server_name,
+                dynamic: dns::is_dynamic(url.host, &http.hosts),
+            });
             targets.len() - 1
         };
-        let (mut compiled, problems) = build(plan, &mut resolve);
+        let (mut compiled, problems) = build(plan, &mut intern);
         if let Some(e) = failure {
             return Err(e);
         }
+        compiled.tls = TlsSetup::build(&http.tls).map_err(|problems| {
+            let text: Vec<String> = problems.iter().map(|(p, m)| format!("{p}: {m}")).collect();
+            RunError::Tls(text.join("; "))
+        })?;
         debug_assert!(
             problems.0.is_empty(),
             "compile after validate: {:?}",
             problems.0
         );
-        compiled.targets = targets.into_iter().map(|(_, t)| t).collect();
+        compiled.targets = targets;
         Ok(compiled)
     }
 }
 
 /// Every problem the compiler finds in `plan` (no DNS).
 pub fn problems(plan: &Plan) -> Vec<PlanIssue> {
-    build(plan.clone(), &mut |_, _, _| 0).1 .0
+    build(plan.clone(), &mut |_| 0).1 .0
 }
 
-fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (CompiledPlan, Problems) {
+fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (CompiledPlan, Problems) {
     let mut problems = Problems::default();
     let mut vars = VarTable::new();
     let mut feeders = Vec::new();
@@ -164,6 +189,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
     let mut metrics: Vec<MetricKey> = Vec::new();
     let mut scenarios = Vec::new();
     let timeout_ns = ns(plan.options.http.timeout_s);
+    let compression = &plan.options.http.compression;
+    let accept_encoding = (!compression.is_empty()).then(|| compression.join(", "));
     for (scenario_name, scenario) in &plan.scenarios {
         let mut compiled_journeys = Vec::new();
         let mut weights = Vec::new();
@@ -212,6 +239,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
                 vars: &mut vars,
                 data_slots: &data_slots,
                 timeout_ns,
+                max_redirects: plan.options.http.max_redirects,
+                accept_encoding: accept_encoding.clone(),
                 request_key: &mut request_key,
                 check_key: &mut check_key,
                 metric: &mut metric,
@@ -304,10 +333,12 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
             vars: &mut scratch_vars,
             data_slots: &data_slots,
             timeout_ns,
+            max_redirects: plan.options.http.max_redirects,
+            accept_encoding: accept_encoding.clone(),
             request_key: &mut request_key,
             check_key: &mut check_key,
             metric: &mut metric,
-            target: &mut |_, _, _| 0,
+            target: &mut |_| 0,
         };
         compile_journey(
             name,
@@ -352,6 +383,7 @@ fn build(plan: Plan, target: &mut dyn FnMut(&str, &str, u16) -> usize) -> (Compi
         targets: Vec::new(),
         thresholds: compiled_thresholds,
         iteration_slots: Vec::new(),
+        tls: TlsSetup::default(),
         plan,
     };
     let mut compiled = compiled;
@@ -369,23 +401,6 @@ fn intern<T: PartialEq>(table: &mut Vec<T>, item: T) -> usize {
             table.len() - 1
         }
     }
-}
-
-fn resolve(host: &str, port: u16) -> Result<SockAddr, RunError> {
-    let addrs = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| RunError::Resolve {
-            host: host.to_string(),
-            reason: e.to_string(),
-        })?;
-    let all: Vec<_> = addrs.collect();
-    // Prefer IPv4 for now; spreading over every address comes with DNS options.
-    let pick = all.iter().find(|a| a.is_ipv4()).or_else(|| all.first());
-    pick.map(|a| SockAddr::from(*a))
-        .ok_or_else(|| RunError::Resolve {
-            host: host.to_string(),
-            reason: "no addresses".into(),
-        })
 }
 
 #[cfg(test)]

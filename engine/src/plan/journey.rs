@@ -95,7 +95,7 @@ pub enum Think {
 pub struct RequestSpec {
     /// Method token, e.g. `GET`.
     pub method: String,
-    /// Absolute `http://` URL; its path and query may contain `${…}` templates.
+    /// Absolute `http://` or `https://` URL; its path and query may contain `${…}` templates.
     pub url: String,
     /// Header fields, in order; values may contain templates.
     #[serde(default)]
@@ -109,6 +109,9 @@ pub struct RequestSpec {
     /// Per-request timeout, seconds (default: `options.http.timeout_s`).
     #[serde(default)]
     pub timeout_s: Option<f64>,
+    /// Redirects followed for this request (default: `options.http.max_redirects`).
+    #[serde(default)]
+    pub max_redirects: Option<u32>,
     /// Checks on the response.
     #[serde(default)]
     pub checks: Vec<Check>,

@@ -47,13 +47,34 @@ pub struct MetricKey {
     pub kind: MetricKind,
 }
 
-/// A resolved host and port.
+/// An origin (scheme, host, port) and where it resolved to.
 #[derive(Debug, Clone)]
 pub struct Target {
-    /// Where to connect.
-    pub addr: SockAddr,
-    /// The URL's authority, for display.
+    /// `https`.
+    pub tls: bool,
+    /// Host name or IP, without brackets.
+    pub host: String,
+    /// Port.
+    pub port: u16,
+    /// The URL's authority (`Host` header), e.g. `shop.test:8443`.
     pub authority: String,
+    /// The addresses it resolved to, in the order of the DNS policy (never empty once compiled).
+    pub addrs: Vec<SockAddr>,
+    /// The TLS server name (SNI and certificate check), for `https`.
+    pub server_name: Option<rustls::pki_types::ServerName<'static>>,
+    /// Resolved again every DNS TTL (a name, not an IP or a `hosts` entry).
+    pub dynamic: bool,
+}
+
+impl Target {
+    /// `scheme://authority`.
+    pub fn origin(&self) -> String {
+        format!(
+            "{}://{}",
+            if self.tls { "https" } else { "http" },
+            self.authority
+        )
+    }
 }
 
 /// Test data ready for VUs: values by column slot.

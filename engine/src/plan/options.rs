@@ -1,4 +1,5 @@
-//! Run-wide options: workers, HTTP limits and timeouts, scheduling and honesty bounds.
+//! Run-wide options: workers, the HTTP client (limits, timeouts, TLS, DNS, cookies, redirects,
+//! connections, compression), scheduling and honesty bounds.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,6 +50,138 @@ pub struct HttpOptions {
     pub max_head_bytes: u64,
     /// Statuses outside this inclusive range count as failed requests.
     pub expected_status: (u16, u16),
+    /// HTTPS settings.
+    pub tls: TlsOptions,
+    /// Name resolution.
+    pub dns: DnsOptions,
+    /// Host name → addresses to use instead of DNS (`"127.0.0.1"`, `"[::1]:8443"`, …): test a new
+    /// backend under its production name. The URL's host still goes in `Host` and in TLS SNI.
+    pub hosts: std::collections::BTreeMap<String, Vec<String>>,
+    /// The VU's cookie jar.
+    pub cookies: CookiePolicy,
+    /// Redirects followed per request (0: return the 3xx response).
+    pub max_redirects: u32,
+    /// When a VU opens a new connection.
+    pub connections: ConnectionPolicy,
+    /// At most this many connections per host (scheme, host and port) at once, across the run;
+    /// VUs then share the open ones (a pool) and wait for a free one in arrival order.
+    pub max_connections_per_host: Option<u64>,
+    /// Content codings offered in `Accept-Encoding` (`gzip`, `deflate`, `br`) and decoded where a
+    /// check or extraction needs the body. Empty: no `Accept-Encoding` is sent.
+    pub compression: Vec<String>,
+    /// How long a request with `Expect: 100-continue` waits for the interim response before
+    /// sending its body anyway, seconds.
+    pub expect_continue_timeout_s: f64,
+}
+
+/// HTTPS settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TlsOptions {
+    /// Verify the server's certificate chain and name (default). Off only by explicit opt-in;
+    /// results then carry a warning.
+    pub verify: bool,
+    /// PEM file of extra CA certificates to trust (besides the built-in Mozilla roots).
+    pub ca_file: Option<String>,
+    /// PEM file with the client certificate chain (mutual TLS).
+    pub client_cert: Option<String>,
+    /// PEM file with the client certificate's private key.
+    pub client_key: Option<String>,
+    /// Lowest TLS version offered: "1.2" or "1.3".
+    pub min_version: String,
+    /// Highest TLS version offered: "1.2" or "1.3".
+    pub max_version: String,
+    /// Session resumption: "per_vu" (each VU resumes its own sessions, as returning users do),
+    /// "shared" (any VU resumes any session of its worker: fewest full handshakes), "off".
+    pub resumption: String,
+}
+
+impl Default for TlsOptions {
+    fn default() -> Self {
+        Self {
+            verify: true,
+            ca_file: None,
+            client_cert: None,
+            client_key: None,
+            min_version: "1.2".into(),
+            max_version: "1.3".into(),
+            resumption: "per_vu".into(),
+        }
+    }
+}
+
+/// Name resolution settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DnsOptions {
+    /// Names are resolved before the run starts and again every `ttl_s` seconds while it runs.
+    pub ttl_s: f64,
+    /// Which resolved address a new connection uses.
+    pub select: AddressSelect,
+    /// Which address families to use, and which first.
+    pub policy: AddressPolicy,
+}
+
+impl Default for DnsOptions {
+    fn default() -> Self {
+        Self {
+            ttl_s: 300.0,
+            select: AddressSelect::First,
+            policy: AddressPolicy::PreferIpv4,
+        }
+    }
+}
+
+/// Which resolved address a new connection uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressSelect {
+    /// The first (after the family policy): every connection to one address.
+    First,
+    /// Each new connection takes the next address in turn: the load spreads evenly.
+    RoundRobin,
+    /// Each new connection picks an address at random (seeded).
+    Random,
+}
+
+/// Which address families to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AddressPolicy {
+    /// IPv4 addresses first, then IPv6.
+    PreferIpv4,
+    /// IPv6 addresses first, then IPv4.
+    PreferIpv6,
+    /// IPv4 only.
+    OnlyIpv4,
+    /// IPv6 only.
+    OnlyIpv6,
+    /// In the resolver's order.
+    Any,
+}
+
+/// The lifetime of a VU's cookie jar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CookiePolicy {
+    /// Emptied at the start of every iteration: each session starts as a new visitor (k6's rule).
+    PerIteration,
+    /// Kept for the VU's whole life: a returning visitor.
+    PerVu,
+    /// No jar: `Set-Cookie` is ignored (cookies can still be extracted and sent by hand).
+    Off,
+}
+
+/// When a VU opens a new connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionPolicy {
+    /// Keep-alive: a VU keeps its connection across requests and iterations.
+    PerVu,
+    /// Each iteration starts on a new connection (users who arrive fresh), kept alive within it.
+    PerIteration,
+    /// Every request on a new connection.
+    PerRequest,
 }
 
 impl Default for HttpOptions {
@@ -59,6 +192,15 @@ impl Default for HttpOptions {
             max_body_bytes: 64 * 1024 * 1024,
             max_head_bytes: 64 * 1024,
             expected_status: (200, 399),
+            tls: TlsOptions::default(),
+            dns: DnsOptions::default(),
+            hosts: std::collections::BTreeMap::new(),
+            cookies: CookiePolicy::PerIteration,
+            max_redirects: 10,
+            connections: ConnectionPolicy::PerVu,
+            max_connections_per_host: None,
+            compression: Vec::new(),
+            expect_continue_timeout_s: 1.0,
         }
     }
 }

@@ -166,6 +166,8 @@ pub struct CompiledRequest {
     pub head_request: bool,
     /// Timeout, ns.
     pub timeout_ns: u64,
+    /// Redirects followed.
+    pub max_redirects: u32,
     /// The request bytes, or how to render them.
     pub encoding: Encoding,
     /// Checks.

@@ -38,26 +38,32 @@ pub struct RequestTemplate {
 
 /// Parts of a URL: the fixed origin and the (possibly templated) target.
 pub struct SplitUrl<'a> {
+    /// `https://`.
+    pub tls: bool,
     /// `host[:port]` as written.
     pub authority: &'a str,
     /// Host without brackets or port.
     pub host: &'a str,
-    /// Port (80 by default).
+    /// Port (80 or 443 by default).
     pub port: u16,
     /// Path and query, starting with `/`.
     pub target: String,
 }
 
-/// Splits an `http://` URL whose path may contain templates.
+/// Splits an `http://` or `https://` URL whose path may contain templates.
 pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
     let Some((scheme, rest)) = url.split_once("://") else {
         return Err(format!("invalid URL {url:?}: expected http://host/path"));
     };
-    if !scheme.eq_ignore_ascii_case("http") {
+    let tls = if scheme.eq_ignore_ascii_case("http") {
+        false
+    } else if scheme.eq_ignore_ascii_case("https") {
+        true
+    } else {
         return Err(format!(
-            "unsupported scheme {scheme:?} in {url:?}: horde speaks http:// (https:// comes with TLS support)"
+            "unsupported scheme {scheme:?} in {url:?}: horde speaks http:// and https://"
         ));
-    }
+    };
     let end = rest.find(['/', '?']).unwrap_or(rest.len());
     let authority = &rest[..end];
     if authority.contains("${") {
@@ -65,8 +71,11 @@ pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
             "{url:?}: templates are not allowed in the host; put them in the path or query"
         ));
     }
-    let parsed = url::Url::parse(&format!("http://{authority}/"))
-        .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
+    let parsed = url::Url::parse(&format!(
+        "{}://{authority}/",
+        if tls { "https" } else { "http" }
+    ))
+    .map_err(|e| format!("invalid URL {url:?}: {e}"))?;
     let Some(host) = parsed.host_str().filter(|h| !h.is_empty()) else {
         return Err(format!("URL {url:?} has no host"));
     };
@@ -87,9 +96,12 @@ pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
         ));
     }
     Ok(SplitUrl {
+        tls,
         authority,
         host,
-        port: parsed.port_or_known_default().unwrap_or(80),
+        port: parsed
+            .port_or_known_default()
+            .unwrap_or(if tls { 443 } else { 80 }),
         target,
     })
 }
@@ -98,6 +110,7 @@ pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
 pub fn compile_encoding(
     spec: &RequestSpec,
     url: &SplitUrl<'_>,
+    accept_encoding: Option<&str>,
     scope: &Scope<'_>,
     path: &str,
     problems: &mut Problems,
@@ -155,6 +168,14 @@ pub fn compile_encoding(
             (Some(tpl(&text, Escape::None, "body.base64")), None)
         }
     };
+    let has = |name: &str| {
+        spec.headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case(name))
+    };
+    if let (Some(codings), false) = (accept_encoding, has("accept-encoding")) {
+        static_headers.push(("Accept-Encoding".into(), codings.into()));
+    }
     let has_user_type = spec
         .headers
         .iter()

@@ -4,8 +4,9 @@
 //! thresholds are checked by compiling them (without DNS), so there is one set of rules.
 
 use super::program::Problems;
-use super::{ExecutorConfig, Feeder, Options, Plan, Scenario, Stage, PLAN_VERSION};
+use super::{ExecutorConfig, Feeder, HttpOptions, Options, Plan, Scenario, Stage, PLAN_VERSION};
 use crate::error::PlanError;
+use crate::net::tls::TlsSetup;
 use crate::output::OutputSpec;
 
 /// Checks `plan`; returns every problem found.
@@ -248,6 +249,7 @@ fn check_options(v: &mut Problems, o: &Options) {
             format!("must be a range within 100..599, got [{lo}, {hi}]"),
         );
     }
+    check_client(v, &o.http);
     at_least_one(v, "options.lag_bound_us", o.lag_bound_us);
     for (i, out) in o.outputs.iter().enumerate() {
         let at = format!("options.outputs[{i}]");
@@ -270,6 +272,46 @@ fn check_options(v: &mut Problems, o: &Options) {
             _ => {}
         }
     }
+}
+
+/// TLS files and versions, DNS, `hosts` entries, compression, pooling.
+fn check_client(v: &mut Problems, http: &HttpOptions) {
+    if let Err(problems) = TlsSetup::build(&http.tls) {
+        for (path, message) in problems {
+            v.push(path, message);
+        }
+    }
+    positive(v, "options.http.dns.ttl_s", http.dns.ttl_s);
+    for (name, entries) in &http.hosts {
+        let at = format!("options.http.hosts.{name}");
+        if name.is_empty() || name.contains(['/', ':', ' ']) {
+            v.push(at.clone(), format!("{name:?} is not a host name"));
+        }
+        if entries.is_empty() {
+            v.push(at.clone(), "needs at least one address".into());
+        }
+        for (i, e) in entries.iter().enumerate() {
+            if let Err(message) = crate::net::dns::parse_override(e, 80) {
+                v.push(format!("{at}[{i}]"), message);
+            }
+        }
+    }
+    for (i, coding) in http.compression.iter().enumerate() {
+        if !matches!(coding.as_str(), "gzip" | "deflate" | "br") {
+            v.push(
+                format!("options.http.compression[{i}]"),
+                format!("horde decodes gzip, deflate and br, got {coding:?}"),
+            );
+        }
+    }
+    if let Some(n) = http.max_connections_per_host {
+        at_least_one(v, "options.http.max_connections_per_host", n);
+    }
+    non_negative(
+        v,
+        "options.http.expect_continue_timeout_s",
+        http.expect_continue_timeout_s,
+    );
 }
 
 fn check_http_url(v: &mut Problems, path: &str, url: &str) {

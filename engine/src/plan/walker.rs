@@ -8,7 +8,7 @@ use super::program::{
     is_token_byte, CompiledJourney, CompiledRequest, Instr, Problems, Scope, ThinkDist, VarTable,
     BUILTINS, MAX_REPEAT_DEPTH,
 };
-use super::request::{compile_encoding, split_url};
+use super::request::{compile_encoding, split_url, SplitUrl};
 use super::{Journey, MetricKind};
 use crate::template::{Escape, Template};
 
@@ -28,8 +28,12 @@ pub struct Context<'a> {
     pub check_key: &'a mut dyn FnMut(&str, &str) -> usize,
     /// Interns a user metric (name, kind); Err when the name is used with another kind.
     pub metric: &'a mut dyn FnMut(&str, MetricKind) -> Result<usize, String>,
-    /// Resolves an authority (host:port) to a target index.
-    pub target: &'a mut dyn FnMut(&str, &str, u16) -> usize,
+    /// Redirects followed unless a request says otherwise.
+    pub max_redirects: u32,
+    /// The `Accept-Encoding` value to send (from `options.http.compression`), if any.
+    pub accept_encoding: Option<String>,
+    /// Interns a URL's origin (scheme, host, port) as a target index.
+    pub target: &'a mut dyn FnMut(&SplitUrl<'_>) -> usize,
 }
 
 /// Compiles `journey` (at `path` in the plan).
@@ -276,7 +280,14 @@ impl Walker<'_, '_> {
             table: self.cx.vars,
             visible: self.visible.clone(),
         };
-        let encoding = compile_encoding(spec, &url, &scope, path, self.problems);
+        let encoding = compile_encoding(
+            spec,
+            &url,
+            self.cx.accept_encoding.as_deref(),
+            &scope,
+            path,
+            self.problems,
+        );
         let bare_name = spec.name.clone().unwrap_or_else(|| {
             format!(
                 "{} {}",
@@ -321,11 +332,12 @@ impl Walker<'_, '_> {
         let request = CompiledRequest {
             key,
             step,
-            target: (self.cx.target)(url.authority, url.host, url.port),
+            target: (self.cx.target)(&url),
             head_request: spec.method.eq_ignore_ascii_case("HEAD"),
             timeout_ns: spec
                 .timeout_s
                 .map_or(self.cx.timeout_ns, super::compile::ns),
+            max_redirects: spec.max_redirects.unwrap_or(self.cx.max_redirects),
             encoding,
             checks,
             extracts,

@@ -63,6 +63,7 @@ pub fn observe(t: &CompiledThreshold, totals: &Frame, elapsed_s: f64) -> Option<
                             HttpMetric::Duration => &k.response_time,
                             HttpMetric::ServiceTime => &k.service_time,
                             HttpMetric::Connecting => &k.connecting,
+                            HttpMetric::TlsHandshaking => &k.tls_handshaking,
                             HttpMetric::Waiting => &k.waiting,
                             _ => &k.receiving,
                         });

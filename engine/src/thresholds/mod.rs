@@ -40,6 +40,8 @@ pub enum HttpMetric {
     ServiceTime,
     /// `http_req_connecting`.
     Connecting,
+    /// `http_req_tls_handshaking`.
+    TlsHandshaking,
     /// `http_req_waiting` (time to first byte).
     Waiting,
     /// `http_req_receiving`.
@@ -93,7 +95,7 @@ pub struct Names<'a> {
     pub scenario_tags: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
 
-const HTTP: [(&str, HttpMetric, Kind); 9] = [
+const HTTP: [(&str, HttpMetric, Kind); 10] = [
     ("http_req_duration", HttpMetric::Duration, Kind::Trend),
     (
         "http_req_service_time",
@@ -101,6 +103,11 @@ const HTTP: [(&str, HttpMetric, Kind); 9] = [
         Kind::Trend,
     ),
     ("http_req_connecting", HttpMetric::Connecting, Kind::Trend),
+    (
+        "http_req_tls_handshaking",
+        HttpMetric::TlsHandshaking,
+        Kind::Trend,
+    ),
     ("http_req_waiting", HttpMetric::Waiting, Kind::Trend),
     ("http_req_receiving", HttpMetric::Receiving, Kind::Trend),
     ("http_req_failed", HttpMetric::Failed, Kind::Rate),

@@ -1,17 +1,23 @@
-//! One request/response exchange on a VU's connection: render, connect when needed, send, read,
-//! inspect, finish.
+//! One request/response exchange on a VU's connection: render, attach cookies, connect (TCP, then
+//! TLS for HTTPS) when needed, send, read, follow redirects, inspect, finish.
 //!
 //! Every outcome is recorded here exactly once: a response with its response time (from the
 //! intended send), service time (from the actual send) and phases, its checks, and the funnel step;
-//! or a classified failure. A failure before any byte on a reused keep-alive connection (the
-//! server closed it while idle) is retried once on a fresh connection, as browsers do.
+//! or a classified failure. Each redirect hop is recorded as a response of its own, timed from when
+//! the previous hop's response arrived. A failure before any byte on a reused keep-alive
+//! connection (the server closed it while idle) is retried once on a fresh connection, as
+//! browsers do.
+
+use std::sync::Arc;
 
 use super::inflight::Inflight;
 use super::inspect::{inspect, Response};
-use super::{user_data, Op, Phase, Vu};
+use super::{cookies, decode, redirect, transport, Phase, Vu};
 use crate::clock::RealtimeOffset;
 use crate::metrics::{ErrorClass, Failure, Frame};
+use crate::net::origins::Origins;
 use crate::net::{socket, Ring};
+use crate::plan::options::{ConnectionPolicy, CookiePolicy};
 use crate::plan::request::Encoding;
 use crate::plan::{CompiledPlan, CompiledRequest};
 
@@ -27,6 +33,10 @@ pub struct Io<'a> {
     pub inflight: &'a mut Inflight,
     /// VU slots whose request was queued this turn: their send time is stamped just before submit.
     pub to_stamp: &'a mut Vec<u32>,
+    /// The worker's origins and their addresses.
+    pub origins: &'a mut Origins,
+    /// The worker's TLS configuration.
+    pub tls: &'a Arc<rustls::ClientConfig>,
     /// Time of this loop turn (ns).
     pub now_ns: u64,
     /// Realtime → monotonic conversion for kernel timestamps.
@@ -64,6 +74,8 @@ pub fn begin(
         key: request.key,
         intended_ns,
         urgent,
+        target: request.target,
+        redirects_left: request.max_redirects,
         ..Default::default()
     };
     if let Encoding::Dynamic(t) = &request.encoding {
@@ -71,79 +83,65 @@ pub fn begin(
             io.frame.journeys[jk].steps[request.step].aborted += 1;
             return Outcome::Abort;
         }
+        vu.x.own_bytes = true;
     }
     io.frame.journeys[jk].steps[request.step].reached += 1;
+    vu.chain.clear();
+    attach_cookies(vu, request, io);
+    start(vu, request, jk, io)
+}
+
+/// Starts (or restarts, after a redirect) the current hop: on the open connection when it goes
+/// to the same origin, else on a new one.
+fn start(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> Outcome {
     vu.reader.begin(request.head_request);
     vu.head.clear();
     vu.body.clear();
-    if vu.conn.is_open() && vu.conn_target == request.target {
-        send(vu, request, io);
-        Outcome::Pending
-    } else {
-        connect(vu, request, jk, io)
+    if vu.conn.is_open() && vu.conn_target == vu.x.target {
+        send_request(vu, request, io);
+        return Outcome::Pending;
+    }
+    match transport::connect(vu, vu.x.target, io) {
+        Ok(()) => Outcome::Pending,
+        Err(f) => fail(vu, request, jk, io, f),
     }
 }
 
-fn connect(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> Outcome {
-    vu.conn.close();
-    let addr = &io.plan.targets[request.target].addr;
-    let fd = match socket::open(addr) {
-        Ok(fd) => fd,
-        Err(e) => {
-            return fail(
-                vu,
-                request,
-                jk,
-                io,
-                socket::connect_failure(e.raw_os_error().unwrap_or(0)),
-            )
-        }
-    };
-    vu.conn.fd = fd;
-    vu.conn_target = request.target;
-    vu.conn_requests = 0;
-    vu.generation = vu.generation.wrapping_add(1);
-    vu.phase = Phase::Connecting;
-    vu.x.connect_start_ns = io.now_ns;
-    io.frame.generator.connections_opened += 1;
-    // SAFETY: the address lives in the plan, which outlives the run.
-    unsafe {
-        io.ring.connect(
-            fd,
-            addr.as_ptr().cast(),
-            addr.len(),
-            user_data(vu.slot, vu.generation, Op::Connect),
-        )
-    };
-    io.inflight
-        .arm(vu.slot, io.now_ns + io.plan.connect_timeout_ns, true);
-    Outcome::Pending
+/// The bytes of the current hop's request.
+fn request_bytes<'a>(vu: &'a Vu, request: &'a CompiledRequest) -> &'a [u8] {
+    match (&request.encoding, vu.x.own_bytes) {
+        (Encoding::Static(b), false) => b,
+        _ => &vu.tx,
+    }
 }
 
-fn send(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
-    vu.phase = Phase::Exchanging;
-    let msg = vu.conn.prepare_recv(io.plan.limits.max_head_bytes);
-    let bytes: &[u8] = match &request.encoding {
-        Encoding::Static(b) => b,
-        Encoding::Dynamic(_) => &vu.tx,
+fn send_request(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
+    // `tx` is moved out and back so the bytes can be borrowed while the VU is lent mutably; its
+    // heap buffer (what the ring reads) does not move.
+    let tx = std::mem::take(&mut vu.tx);
+    let bytes: &[u8] = match (&request.encoding, vu.x.own_bytes) {
+        (Encoding::Static(b), false) => b,
+        _ => &tx,
     };
-    // SAFETY: static bytes live in the plan; `tx` is not touched until this exchange ends (the
-    // linked receive completes only after the send); the msghdr and buffer live in the boxed
-    // connection, which is neither moved nor resized until the receive completes.
-    unsafe {
-        io.ring.send_then_recv(
-            vu.conn.fd,
-            bytes.as_ptr(),
-            bytes.len() as u32,
-            msg,
-            user_data(vu.slot, vu.generation, Op::Send),
-            user_data(vu.slot, vu.generation, Op::Recv),
-        );
+    transport::send(vu, bytes, request.timeout_ns, io);
+    vu.tx = tx;
+}
+
+/// Adds the jar's cookies for the current hop's URL to its request, if the jar has any.
+fn attach_cookies(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
+    if !cookies::any(vu.jar.as_deref()) {
+        return;
     }
-    io.frame.keys[request.key].bytes_sent += bytes.len() as u64;
-    io.to_stamp.push(vu.slot);
-    io.inflight
-        .arm(vu.slot, io.now_ns + request.timeout_ns, vu.x.urgent);
+    let origin = io.origins.get(vu.x.target);
+    let Some(value) = cookies::request_url(origin, request_bytes(vu, request))
+        .and_then(|url| cookies::header_value(vu.jar.as_deref()?, &url))
+    else {
+        return;
+    };
+    let mut out = std::mem::take(&mut vu.scratch);
+    cookies::with_cookies(request_bytes(vu, request), &value, &mut out);
+    vu.scratch = std::mem::replace(&mut vu.tx, out);
+    vu.x.own_bytes = true;
 }
 
 /// The connect completed with `result`.
@@ -172,7 +170,11 @@ pub fn on_connect(
         };
     }
     vu.x.connect_ns = Some(io.now_ns.saturating_sub(vu.x.connect_start_ns));
-    send(vu, request, io);
+    match transport::start_tls(vu, io) {
+        Ok(true) => {}
+        Ok(false) => send_request(vu, request, io),
+        Err(f) => return fail(vu, request, jk, io, f),
+    }
     Outcome::Pending
 }
 
@@ -190,67 +192,60 @@ pub fn on_recv(
     jk: usize,
     io: &mut Io<'_>,
 ) -> Outcome {
+    let handshaking = vu.phase == Phase::Handshaking;
     if vu.x.timed_out {
-        return fail(
-            vu,
-            request,
-            jk,
-            io,
+        let failure = if handshaking {
+            transport::handshake_cut(true)
+        } else {
             Failure::new(
                 ErrorClass::RequestTimeout,
                 "no complete response within the timeout",
-            ),
-        );
+            )
+        };
+        return fail(vu, request, jk, io, failure);
     }
     if result < 0 {
-        return match -result {
+        let failure = match -result {
             // The linked send failed (its completion came first and left the errno)…
-            libc::ECANCELED if vu.x.send_errno != 0 => retry_or_fail(
-                vu,
-                request,
-                jk,
-                io,
-                socket::io_failure(vu.x.send_errno, true),
-            ),
+            libc::ECANCELED if vu.x.send_errno != 0 => socket::io_failure(vu.x.send_errno, true),
             // …or the run cut this iteration.
-            libc::ECANCELED => interrupt(vu, io),
-            errno => retry_or_fail(vu, request, jk, io, socket::io_failure(errno, false)),
+            libc::ECANCELED => return interrupt(vu, io),
+            errno => socket::io_failure(errno, false),
         };
+        return retry_or_fail(vu, request, jk, io, failure);
     }
     if result == 0 {
-        return match vu.reader.finish_on_eof() {
-            Ok(()) => {
-                let done = vu.x.last_rx_ns;
-                complete(vu, request, jk, io, done)
-            }
-            Err(e) => retry_or_fail(vu, request, jk, io, e.failure()),
-        };
+        if handshaking {
+            return fail(vu, request, jk, io, transport::handshake_cut(false));
+        }
+        return end_of_stream(vu, request, jk, io);
     }
-    let n = result as usize;
-    let stamp = vu.conn.received(n, &io.offset).unwrap_or(io.now_ns);
-    if vu.x.received == 0 {
-        vu.x.first_rx_ns = stamp;
+    let stamp = match transport::received(vu, result as usize, io) {
+        Ok(stamp) => stamp,
+        Err(f) => return fail(vu, request, jk, io, f),
+    };
+    if handshaking {
+        if transport::continue_handshake(vu, stamp, io) {
+            send_request(vu, request, io);
+        }
+        return Outcome::Pending;
     }
-    vu.x.last_rx_ns = stamp;
-    vu.x.received += n as u64;
-    io.frame.keys[vu.x.key].bytes_received += n as u64;
     loop {
+        let data = vu.conn.data();
+        vu.x.got_data |= !data.is_empty();
         let had_head = vu.reader.head().is_some();
         let sink = if request.keep_body {
             Some(&mut vu.body)
         } else {
             None
         };
-        match vu.reader.feed(vu.conn.pending(), sink) {
+        match vu.reader.feed(data, sink) {
             Err(e) => return fail(vu, request, jk, io, e.failure()),
             Ok((used, event)) => {
-                if request.keep_head && !had_head {
-                    if let Some(h) = vu.reader.head() {
-                        vu.head
-                            .extend_from_slice(&vu.conn.pending()[used - h.len..used]);
-                    }
+                if !had_head {
+                    keep_head(vu, request, used, io);
                 }
-                vu.conn.consume(used);
+                vu.conn.consume_data(used);
                 match event {
                     crate::http::Event::Head => continue,
                     crate::http::Event::Done => return complete(vu, request, jk, io, stamp),
@@ -259,15 +254,39 @@ pub fn on_recv(
             }
         }
     }
-    // More bytes are needed: read again, promptly (the socket buffer must not fill).
-    let msg = vu.conn.prepare_recv(io.plan.limits.max_head_bytes);
-    // SAFETY: as in `send`.
-    unsafe {
-        io.ring
-            .recv(vu.conn.fd, msg, user_data(vu.slot, vu.generation, Op::Recv))
-    };
-    io.inflight.set_urgent(vu.slot, true);
+    if vu.conn.tls.as_deref().is_some_and(|t| t.peer_closed) {
+        return end_of_stream(vu, request, jk, io);
+    }
+    transport::read_more(vu, io);
     Outcome::Pending
+}
+
+/// Copies the head just parsed into `vu.head` when something will read it: the request's checks
+/// or extractions, the cookie jar, or a redirect.
+fn keep_head(vu: &mut Vu, request: &CompiledRequest, used: usize, io: &Io<'_>) {
+    let Some(h) = vu.reader.head() else {
+        return;
+    };
+    let http = &io.plan.plan.options.http;
+    let wanted = request.keep_head
+        || (h.set_cookie && http.cookies != CookiePolicy::Off)
+        || (h.location && redirect::is_redirect(h.status) && request.max_redirects > 0);
+    if wanted {
+        let head = &vu.conn.data()[used - h.len..used];
+        vu.head.extend_from_slice(head);
+    }
+}
+
+/// The server closed the connection (or sent TLS close_notify): the end of a close-delimited body,
+/// or a failure.
+fn end_of_stream(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> Outcome {
+    match vu.reader.finish_on_eof() {
+        Ok(()) => {
+            let done = vu.x.last_rx_ns;
+            complete(vu, request, jk, io, done)
+        }
+        Err(e) => retry_or_fail(vu, request, jk, io, e.failure()),
+    }
 }
 
 /// The exchange's deadline passed: cancel whatever is in flight; the completion reports it.
@@ -278,7 +297,7 @@ pub fn on_deadline(vu: &mut Vu, io: &mut Io<'_>) {
 
 /// The run is being cut short: cancel whatever is in flight.
 pub fn abort(vu: &mut Vu, io: &mut Io<'_>) {
-    if matches!(vu.phase, Phase::Connecting | Phase::Exchanging) && vu.conn.is_open() {
+    if vu.phase.in_io() && vu.conn.is_open() {
         io.ring.cancel_fd(vu.conn.fd);
     }
 }
@@ -294,18 +313,83 @@ fn complete(
     let sent = vu.x.sent_ns;
     // Kernel stamps are exact; clamp only against clock-offset noise.
     let done = done_ns.clamp(sent, io.now_ns.max(sent));
+    let http = &io.plan.plan.options.http;
+    let mut set_cookies = false;
+    if head.set_cookie && http.cookies != CookiePolicy::Off {
+        let origin = io.origins.get(vu.x.target);
+        if let Some(url) = cookies::request_url(origin, request_bytes(vu, request)) {
+            let jar = vu.jar.get_or_insert_with(Default::default);
+            set_cookies = cookies::store(jar, &vu.head, &url);
+        }
+    }
+    let follow = head.location && redirect::is_redirect(head.status) && request.max_redirects > 0;
+    let hop = if follow {
+        let next = if vu.x.redirects_left == 0 {
+            Err(Failure::new(
+                ErrorClass::TooManyRedirects,
+                "more redirects than max_redirects allows",
+            ))
+        } else {
+            let mut chain = std::mem::take(&mut vu.chain);
+            let next = redirect::next(
+                head.status,
+                &vu.head,
+                request_bytes(vu, request),
+                vu.x.target,
+                &mut chain,
+                set_cookies,
+                io.origins,
+                http,
+            );
+            vu.chain = chain;
+            next
+        };
+        match next {
+            Ok(hop) => Some(hop),
+            Err(f) => return fail(vu, request, jk, io, f),
+        }
+    } else {
+        None
+    };
+    let mut decoded = None;
+    if hop.is_none() && request.keep_body && !http.compression.is_empty() {
+        let max = io.plan.limits.max_body_bytes;
+        match decode::decode(head.coding, &mut vu.body, &mut vu.scratch, max) {
+            Ok(n) => decoded = n,
+            // The body cannot be inspected: the request failed.
+            Err(f) => return fail(vu, request, jk, io, f),
+        }
+    }
     // A request batched early into a wake-up is timed from when it was really sent.
-    let start = vu.x.intended_ns.min(sent);
+    let from = vu.x.intended_ns.min(sent);
     let (lo, hi) = io.plan.expected_status;
     let status_ok = (lo..=hi).contains(&head.status);
     let key = &mut io.frame.keys[vu.x.key];
-    key.record_response(head.status, done - start, done - sent, status_ok);
+    key.record_response(head.status, done - from, done - sent, status_ok);
     let first = vu.x.first_rx_ns.clamp(sent, done);
-    key.record_phases(vu.x.connect_ns, first - sent, done - first);
+    key.record_phases(vu.x.connect_ns, vu.x.tls_ns, first - sent, done - first);
+    key.bytes_decoded += decoded.unwrap_or(0);
     vu.x.last_rx_ns = done;
     vu.conn_requests += 1;
-    if !head.keep_alive {
+    if !head.keep_alive || http.connections == ConnectionPolicy::PerRequest {
         vu.conn.close();
+    }
+    if let Some(hop) = hop {
+        io.frame.generator.redirects += 1;
+        io.inflight.disarm(vu.slot);
+        vu.tx = hop.bytes;
+        vu.x = super::Exchange {
+            request: vu.x.request,
+            key: vu.x.key,
+            intended_ns: done,
+            urgent: true,
+            target: hop.target,
+            own_bytes: true,
+            redirects_left: vu.x.redirects_left - 1,
+            ..Default::default()
+        };
+        attach_cookies(vu, request, io);
+        return start(vu, request, jk, io);
     }
     let frame = &mut *io.frame;
     let mut findings = super::inspect::Findings {
@@ -324,6 +408,7 @@ fn complete(
             &request.checks,
             &request.extracts,
             &mut vu.vars,
+            vu.jar.as_deref(),
             &mut |id, ok| {
                 if ok {
                     checks[id].passes += 1;
@@ -354,14 +439,18 @@ fn retry_or_fail(
     io: &mut Io<'_>,
     failure: Failure,
 ) -> Outcome {
-    let stale_keep_alive = vu.x.received == 0 && vu.conn_requests > 0 && !vu.x.retried;
+    let stale_keep_alive = !vu.x.got_data && vu.conn_requests > 0 && !vu.x.retried;
     if !stale_keep_alive {
         return fail(vu, request, jk, io, failure);
     }
     io.frame.generator.reconnects += 1;
     vu.x.retried = true;
+    vu.x.received = 0;
     vu.reader.begin(request.head_request);
-    connect(vu, request, jk, io)
+    match transport::connect(vu, vu.x.target, io) {
+        Ok(()) => Outcome::Pending,
+        Err(f) => fail(vu, request, jk, io, f),
+    }
 }
 
 fn fail(

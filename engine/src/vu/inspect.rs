@@ -29,6 +29,7 @@ pub fn inspect(
     checks: &[CompiledCheck],
     extracts: &[CompiledExtract],
     vars: &mut Vars,
+    jar: Option<&cookie_store::CookieStore>,
     count: &mut dyn FnMut(usize, bool),
 ) -> Findings {
     let json: std::cell::OnceCell<Option<serde_json::Value>> = std::cell::OnceCell::new();
@@ -74,7 +75,10 @@ pub fn inspect(
                 .captures(r.body)
                 .and_then(|c| c.get(*group))
                 .map(|m| m.as_bytes().to_vec()),
-            Source::Cookie(name) => cookie(r.head, name),
+            // A cookie this response set, else the one the jar holds.
+            Source::Cookie(name) => {
+                cookie(r.head, name).or_else(|| super::cookies::value(jar, name))
+            }
         };
         match found {
             Some(v) => vars.set(e.slot, &v),
@@ -109,7 +113,7 @@ fn cookie(head: &[u8], name: &str) -> Option<Vec<u8>> {
 }
 
 /// Iterates (name, value) over a head's header lines (after the status line).
-fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+pub fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
     head.split(|&b| b == b'\n').skip(1).filter_map(|line| {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let colon = line.iter().position(|&b| b == b':')?;
@@ -204,7 +208,7 @@ mod tests {
         ];
         let mut vars = Vars::new(5);
         let mut seen = Vec::new();
-        let f = inspect(&r, &checks, &extracts, &mut vars, &mut |id, ok| {
+        let f = inspect(&r, &checks, &extracts, &mut vars, None, &mut |id, ok| {
             seen.push((id, ok))
         });
         assert_eq!(
@@ -239,12 +243,12 @@ mod tests {
             source: Source::JsonPath(path("$.id")),
         }];
         let mut vars = Vars::new(1);
-        assert!(inspect(&r, &[], &required, &mut vars, &mut |_, _| {}).extract_failed);
+        assert!(inspect(&r, &[], &required, &mut vars, None, &mut |_, _| {}).extract_failed);
         let optional = vec![CompiledExtract {
             slot: 0,
             optional: true,
             source: Source::Header("Location".into()),
         }];
-        assert!(!inspect(&r, &[], &optional, &mut vars, &mut |_, _| {}).extract_failed);
+        assert!(!inspect(&r, &[], &optional, &mut vars, None, &mut |_, _| {}).extract_failed);
     }
 }

@@ -9,6 +9,7 @@
 
 use super::exchange::{self, Io, Outcome};
 use super::{Phase, Vu};
+use crate::plan::options::{ConnectionPolicy, CookiePolicy};
 use crate::plan::program::{Instr, ThinkDist, ITERATION_SLOT, JOURNEY_SLOT};
 use crate::plan::{CompiledRequest, CompiledScenario, MetricKind};
 
@@ -55,6 +56,15 @@ pub fn start_iteration(
     vu.vars.set(JOURNEY_SLOT, journey.name.as_bytes());
     for &slot in &io.plan.iteration_slots {
         vu.vars.unset(slot);
+    }
+    let http = &io.plan.plan.options.http;
+    if http.cookies == CookiePolicy::PerIteration {
+        if let Some(jar) = vu.jar.as_deref_mut() {
+            jar.clear();
+        }
+    }
+    if http.connections == ConnectionPolicy::PerIteration {
+        vu.conn.close();
     }
     vu.iterations += 1;
     vu.last_step = None;

@@ -2,12 +2,18 @@
 //! in flight. Knows nothing about executors or other VUs; the worker calls it with what happened
 //! (a completion, a timeout, a think time that ended) and it says what it needs next.
 
+pub mod cookies;
+pub mod decode;
 pub mod exchange;
 pub mod inflight;
 pub mod inspect;
 pub mod interpreter;
+pub mod redirect;
 pub mod render;
+pub mod transport;
 pub mod vars;
+
+use std::sync::Arc;
 
 use crate::http::{Limits, ResponseReader};
 use crate::net::Conn;
@@ -47,10 +53,22 @@ pub enum Phase {
     Idle,
     /// Waiting for a TCP connect to finish.
     Connecting,
+    /// In the TLS handshake of a new HTTPS connection.
+    Handshaking,
     /// Request sent (or being sent); reading the response.
     Exchanging,
     /// Thinking, until a timer wakes it.
     Thinking,
+}
+
+impl Phase {
+    /// Whether an operation of this VU is in flight on the ring.
+    pub fn in_io(self) -> bool {
+        matches!(
+            self,
+            Phase::Connecting | Phase::Handshaking | Phase::Exchanging
+        )
+    }
 }
 
 /// The request/response in flight.
@@ -68,6 +86,18 @@ pub struct Exchange {
     pub connect_start_ns: u64,
     /// How long connecting took, if it did (ns).
     pub connect_ns: Option<u64>,
+    /// When the TLS handshake started (ns).
+    pub tls_start_ns: u64,
+    /// How long the TLS handshake took, if there was one (ns).
+    pub tls_ns: Option<u64>,
+    /// The origin this hop goes to (the request's, or a redirect's).
+    pub target: usize,
+    /// The request's bytes are in the VU's `tx` (rendered, or with cookies added), not the plan.
+    pub own_bytes: bool,
+    /// Redirects this request may still follow.
+    pub redirects_left: u32,
+    /// Response bytes (after TLS) arrived for this exchange.
+    pub got_data: bool,
     /// Kernel receive time of the first response bytes (ns).
     pub first_rx_ns: u64,
     /// Kernel receive time of the latest response bytes (ns).
@@ -140,6 +170,12 @@ pub struct Vu {
     pub retiring: bool,
     /// Set up for its scenario (per-VU data taken).
     pub initialised: bool,
+    /// Its TLS configuration, when it keeps its own resumable sessions.
+    pub tls_config: Option<Arc<rustls::ClientConfig>>,
+    /// Its cookie jar, once a response set a cookie.
+    pub jar: Option<Box<cookie_store::CookieStore>>,
+    /// URLs of the redirect chain being followed.
+    pub chain: Vec<String>,
 }
 
 impl Vu {
@@ -179,6 +215,9 @@ impl Vu {
             wake_stamp: 0,
             retiring: false,
             initialised: false,
+            tls_config: None,
+            jar: None,
+            chain: Vec::new(),
         }
     }
 

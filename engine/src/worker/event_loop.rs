@@ -19,6 +19,7 @@ use super::stop::{StopLevel, StopSignal};
 use crate::clock::{now_ns, thread_cpu_ns, RealtimeOffset};
 use crate::executor::Schedule;
 use crate::metrics::{Frame, Layout, Snapshot, WorkerReport};
+use crate::net::origins::Origins;
 use crate::net::{Completion, Ring};
 use crate::plan::CompiledPlan;
 use crate::vu::exchange::{self, Io, Outcome};
@@ -58,6 +59,8 @@ pub struct Worker {
     pub(super) cpu_at_tick: u64,
     pub(super) user_stop: Option<u64>,
     pub(super) aborted: bool,
+    pub(super) origins: Origins,
+    pub(super) tls: Arc<rustls::ClientConfig>,
 }
 
 /// Everything a worker is built from.
@@ -94,6 +97,8 @@ macro_rules! io {
             plan: &$w.plan,
             inflight: &mut $w.inflight,
             to_stamp: &mut $w.to_stamp,
+            origins: &mut $w.origins,
+            tls: &$w.tls,
             now_ns: $now,
             offset: $offset,
         }
@@ -104,6 +109,8 @@ impl Worker {
     /// Assembles a worker; `run` starts it.
     pub fn new(p: Parts) -> Self {
         let send_window_ns = p.plan.plan.options.send_window_us * 1_000;
+        let origins = Origins::new(&p.plan.targets, p.plan.plan.options.http.dns.select);
+        let tls = p.plan.tls.for_worker();
         Self {
             index: p.index,
             inflight: Inflight::new(p.vus.len()),
@@ -129,6 +136,8 @@ impl Worker {
             cpu_at_tick: thread_cpu_ns(),
             user_stop: None,
             aborted: false,
+            origins,
+            tls,
         }
     }
 
@@ -222,9 +231,7 @@ impl Worker {
             }
             let (slot, generation, op) = split_user_data(c.user_data);
             let vu = &mut self.vus[slot as usize];
-            if generation != vu.generation & 0x00FF_FFFF
-                || !matches!(vu.phase, Phase::Connecting | Phase::Exchanging)
-            {
+            if generation != vu.generation & 0x00FF_FFFF || !vu.phase.in_io() {
                 continue; // from a connection already given up
             }
             let cs = &plan.scenarios[vu.scenario];
@@ -364,17 +371,12 @@ impl Worker {
     /// operation outlives the buffers it points to.
     fn cancel_everything(&mut self) {
         for vu in &self.vus {
-            if matches!(vu.phase, Phase::Connecting | Phase::Exchanging) && vu.conn.is_open() {
+            if vu.phase.in_io() && vu.conn.is_open() {
                 self.ring.cancel_fd(vu.conn.fd);
             }
         }
         let deadline = now_ns() + SECOND;
-        while now_ns() < deadline
-            && self
-                .vus
-                .iter()
-                .any(|v| matches!(v.phase, Phase::Connecting | Phase::Exchanging))
-        {
+        while now_ns() < deadline && self.vus.iter().any(|v| v.phase.in_io()) {
             let now = now_ns();
             if self
                 .ring

@@ -328,7 +328,9 @@ impl ScenarioRun {
                 continue;
             }
             match vu.phase {
-                Phase::Connecting | Phase::Exchanging => exchange::abort(vu, io),
+                Phase::Connecting | Phase::Handshaking | Phase::Exchanging => {
+                    exchange::abort(vu, io)
+                }
                 Phase::Thinking => {
                     interpreter::interrupt_thinking(vu, cs, io);
                     self.settle(Walk::Interrupted, vu, cs, io, timers, data);

@@ -25,6 +25,7 @@ Example:
 from horde._native import Histogram, __version__
 from horde.attack import attack, attack_plan
 from horde.checks import body_contains, cookie, header, json_path, regex, status
+from horde.client import Dns, Tls
 from horde.data import csv, json_rows, values
 from horde.env import env
 from horde.errors import HordeError, PlanError, RunError, ThresholdsFailed
@@ -44,6 +45,7 @@ from horde.steps import (
     choose,
     counter,
     delete,
+    file,
     get,
     group,
     head,
@@ -62,6 +64,7 @@ from horde.steps import (
 from horde.test import Test
 
 __all__ = [
+    "Dns",
     "Histogram",
     "HordeError",
     "Latency",
@@ -71,6 +74,7 @@ __all__ = [
     "RunError",
     "Test",
     "ThresholdsFailed",
+    "Tls",
     "__version__",
     "arrival_rate_for",
     "attack",
@@ -84,6 +88,7 @@ __all__ = [
     "csv",
     "delete",
     "env",
+    "file",
     "get",
     "group",
     "head",

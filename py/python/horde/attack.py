@@ -15,6 +15,7 @@ from typing import Any
 
 from horde import _native
 from horde._units import seconds
+from horde.client import Tls, http_options
 from horde.errors import PlanError
 from horde.outputs import parse as parse_output
 from horde.result import Result
@@ -40,6 +41,10 @@ _ARGUMENTS = {
     ".request.headers": "headers",
     ".request.timeout_s": "timeout",
     "options.http.connect_timeout_s": "connect_timeout",
+    "options.http.tls.ca_file": "tls.ca",
+    "options.http.tls.client_cert": "tls.cert",
+    "options.http.tls.client_key": "tls.key",
+    "options.http.hosts": "hosts",
     "options.workers": "workers",
 }
 
@@ -59,6 +64,10 @@ def attack(
     workers: int | None = None,
     send_window: float | str = "1ms",
     outputs: Sequence[str] = (),
+    tls: Tls | None = None,
+    insecure: bool = False,
+    hosts: Mapping[str, str | Sequence[str]] | None = None,
+    max_redirects: int = 10,
     progress: Progress | str | None = "auto",
 ) -> Result:
     """Sends one request over and over and measures the responses.
@@ -69,7 +78,7 @@ def attack(
     connections send back to back (closed model, like wrk).
 
     Args:
-        url: an ``http://`` URL.
+        url: an ``http://`` or ``https://`` URL.
         rate: requests per second (open model).
         duration: how long, seconds or a string like ``"30s"`` (default 10 s, or ``requests/rate``).
         requests: stop after this many requests.
@@ -84,6 +93,10 @@ def attack(
         send_window: how early a request may leave so that sends due close together share one
             wake-up (default 1 ms; 0 sends each exactly on time, at a much higher CPU cost).
             Early requests are timed from when they actually left.
+        tls: HTTPS settings (``h.Tls(ca=..., cert=..., key=...)``).
+        insecure: skip certificate verification (flagged in the summary).
+        hosts: host name → address(es) to use instead of DNS.
+        max_redirects: redirects followed per request (0: measure the 3xx itself).
         progress: called with a progress dict a few times a second; ``"auto"`` shows a live
             display in Jupyter and nothing elsewhere.
 
@@ -114,6 +127,10 @@ def attack(
         workers=workers,
         send_window=send_window,
         outputs=outputs,
+        tls=tls,
+        insecure=insecure,
+        hosts=hosts,
+        max_redirects=max_redirects,
     )
     try:
         _native.validate_plan(json.dumps(plan))
@@ -137,6 +154,10 @@ def attack_plan(
     workers: int | None = None,
     send_window: float | str = "1ms",
     outputs: Sequence[str] = (),
+    tls: Tls | None = None,
+    insecure: bool = False,
+    hosts: Mapping[str, str | Sequence[str]] | None = None,
+    max_redirects: int = 10,
 ) -> dict[str, Any]:
     """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
 
@@ -201,10 +222,19 @@ def attack_plan(
         },
         "options": {
             "workers": workers,
-            "http": {
-                "timeout_s": timeout_s,
-                "connect_timeout_s": seconds(connect_timeout, "connect_timeout"),
-            },
+            "http": http_options(
+                timeout=timeout_s,
+                connect_timeout=connect_timeout,
+                tls=tls,
+                insecure=insecure,
+                dns=None,
+                hosts=hosts,
+                cookies="per_vu",
+                max_redirects=max_redirects,
+                connections="per_vu",
+                max_connections_per_host=None,
+                compression=False,
+            ),
             "send_window_us": round(seconds(send_window, "send_window") * 1e6),
             "outputs": [parse_output(o) for o in ([outputs] if isinstance(outputs, str) else outputs)],
         },

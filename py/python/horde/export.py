@@ -76,6 +76,8 @@ def summary(result: Result) -> dict[str, Any]:
         "dropped_iterations": {"type": "counter", "values": {"count": data["generator"]["dropped_iterations"]}},
         "vus_max": {"type": "gauge", "values": {"value": data.get("vus_max", 0)}},
     }
+    if total.get("tls_handshaking", {}).get("count"):
+        metrics["http_req_tls_handshaking"] = {"type": "trend", "values": _trend(total["tls_handshaking"])}
     checks = data.get("checks", [])
     if checks:
         passes = sum(c["passes"] for c in checks)

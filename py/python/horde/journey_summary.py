@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from horde.summary import bytes_text as _bytes
+from horde.summary import client_activity
 from horde.summary import ms_text as _ms
 
 if TYPE_CHECKING:
@@ -113,6 +114,9 @@ def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> li
         ("http_req_service_time", "service_time"),
     ):
         lines.append(_row(result, metric, _trend(total[key], stats)))
+    tls = total.get("tls_handshaking") or {}
+    if tls.get("count"):
+        lines.append(_row(result, "http_req_tls_handshaking", _trend(tls, stats)))
     lines.append(
         _row(
             result,
@@ -293,7 +297,7 @@ def _generator(result: Result, data: dict[str, Any]) -> str:
     rings = sorted({w["ring_mode"] for w in data["workers"]})
     lag = result.send_lag
     text = (
-        f"{g['connections_opened']} connections opened, CPU {100 * g['busy_ratio']:.1f}% of "
+        f"{g['connections_opened']} connections opened{client_activity(g)}, CPU {100 * g['busy_ratio']:.1f}% of "
         f"{len(data['workers'])} worker(s), io_uring {'/'.join(rings)}"
     )
     if lag.count:

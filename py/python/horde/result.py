@@ -23,6 +23,7 @@ _METRICS = {
     "http_req_service_time": "service_time_hist",
     "service_time": "service_time_hist",
     "http_req_connecting": "connecting_hist",
+    "http_req_tls_handshaking": "tls_handshaking_hist",
     "http_req_waiting": "waiting_hist",
     "http_req_receiving": "receiving_hist",
 }
@@ -268,7 +269,8 @@ class Result:
 
         Args:
             metric: ``"http_req_duration"`` (response time), ``"http_req_service_time"``,
-                ``"http_req_connecting"``, ``"http_req_waiting"``, ``"http_req_receiving"``,
+                ``"http_req_connecting"``, ``"http_req_tls_handshaking"``, ``"http_req_waiting"``,
+                ``"http_req_receiving"``,
                 ``"iteration_duration"`` (tags: ``journey``, ``scenario``) or ``"send_lag"``.
             tags: ``name=``, ``scenario=``, ``method=`` for request metrics.
 

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import base64
 import json as jsonlib
+import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from horde._units import seconds
 from horde.checks import Check, Extractor, check_list, extract_list
+from horde.errors import PlanError
 
 __all__ = [
     "Choose",
@@ -39,6 +41,7 @@ __all__ = [
     "choose",
     "counter",
     "delete",
+    "file",
     "get",
     "group",
     "head",
@@ -75,6 +78,7 @@ class Request(Step):
     timeout: float | None = None
     checks: tuple[Check, ...] = ()
     extract: tuple[tuple[str, Extractor], ...] = ()
+    max_redirects: int | None = None
 
     def _plan(self, base_url: str | None) -> dict[str, Any]:
         spec: dict[str, Any] = {
@@ -84,6 +88,7 @@ class Request(Step):
             "body": self.body,
             "name": self.name,
             "timeout_s": self.timeout,
+            "max_redirects": self.max_redirects,
             "checks": [c._plan() for c in self.checks],
             "extract": [e._plan_extract(var) for var, e in self.extract],
         }
@@ -193,6 +198,7 @@ def request(
     timeout: float | str | None = None,
     check: Check | Sequence[Check] | Mapping[str, Check] | None = None,
     extract: Mapping[str, Extractor] | None = None,
+    max_redirects: int | None = None,
 ) -> Request:
     """An HTTP request step.
 
@@ -210,6 +216,8 @@ def request(
         timeout: this request's timeout (seconds or ``"10s"``).
         check: one check, a list, or a dict of named checks (see :mod:`horde.checks`).
         extract: variables to set from the response, e.g. ``{"cart_id": json_path("$.id")}``.
+        max_redirects: redirects this request follows (default: the test's ``max_redirects``);
+            0 keeps the 3xx response itself for checks.
 
     Example:
         >>> r = request("POST", "/cart", json={"sku": "${sku}"}, check=status(201))
@@ -221,6 +229,10 @@ def request(
     given = [k for k, v in (("json", json), ("form", form), ("body", body)) if v is not None]
     if len(given) > 1:
         raise TypeError(f"give one of json=, form= or body=, not {' and '.join(given)}")
+    if max_redirects is not None and (
+        isinstance(max_redirects, bool) or not isinstance(max_redirects, int) or max_redirects < 0
+    ):
+        raise ValueError(f"max_redirects must be a whole number ≥ 0, got {max_redirects!r}")
     return Request(
         method=method.upper(),
         url=url,
@@ -230,7 +242,30 @@ def request(
         timeout=None if timeout is None else seconds(timeout, "timeout"),
         checks=check_list(check),
         extract=extract_list(extract),
+        max_redirects=max_redirects,
     )
+
+
+def file(path: str | os.PathLike[str], *, text: bool = False) -> bytes | str:
+    """A request body read from a file when the test is built.
+
+    Bytes (the default) are sent exactly as they are; with ``text=True`` the file is read as UTF-8
+    and may use ``${var}`` templates like any text body.
+
+    Raises:
+        PlanError: the file cannot be read (or is not UTF-8 with ``text=True``).
+
+    Example:
+        >>> h_body = file(__file__)[:3]  # doctest: +SKIP
+    """
+    name = os.fspath(path)
+    try:
+        with open(name, "rb") as f:
+            data = f.read()
+        return data.decode("utf-8") if text else data
+    except (OSError, UnicodeDecodeError) as e:
+        reason = getattr(e, "strerror", None) or str(e)
+        raise PlanError(f"body file {name!r}: {reason}", [("body", f"cannot read {name!r}: {reason}")]) from None
 
 
 def get(url: str, **kwargs: Any) -> Request:

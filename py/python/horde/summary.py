@@ -90,9 +90,21 @@ def _generator(result: Result) -> str:
     g: dict[str, Any] = result.generator
     rings = sorted({w["ring_mode"] for w in result.to_dict()["workers"]})
     return (
-        f"{g['connections_opened']} connections opened, CPU {100 * g['busy_ratio']:.1f}% of "
+        f"{g['connections_opened']} connections opened{client_activity(g)}, CPU {100 * g['busy_ratio']:.1f}% of "
         f"{len(result.to_dict()['workers'])} worker(s), io_uring {'/'.join(rings)}"
     )
+
+
+def client_activity(g: dict[str, Any]) -> str:
+    """TLS handshakes (and how many resumed), redirects followed, pool waits: ", ..." or ""."""
+    parts = []
+    if g.get("tls_handshakes"):
+        parts.append(f"{g['tls_handshakes']} TLS handshakes ({g.get('tls_resumed', 0)} resumed)")
+    if g.get("redirects"):
+        parts.append(f"{g['redirects']} redirects followed")
+    if g.get("pool_waits"):
+        parts.append(f"{g['pool_waits']} waits for a pooled connection")
+    return "".join(", " + p for p in parts)
 
 
 def _reading(result: Result) -> str:

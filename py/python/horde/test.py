@@ -20,6 +20,7 @@ from typing import Any
 
 from horde import _native
 from horde._units import seconds
+from horde.client import Dns, Tls, http_options
 from horde.data import Data
 from horde.errors import PlanError
 from horde.executors import Scenario
@@ -54,6 +55,22 @@ class Test:
         name: a label shown in results.
         outputs: live outputs in ``kind=target`` form, e.g. ``["json=run.jsonl",
             "influxdb=http://127.0.0.1:8086/horde"]`` (see :mod:`horde.outputs`).
+        tls: HTTPS settings, ``h.Tls(ca="ca.pem", cert=..., key=..., min_version="1.3")``.
+        insecure: skip certificate verification (flagged in the summary).
+        dns: name resolution, ``h.Dns(ttl="5m", select="round_robin", policy="prefer_ipv4")``.
+        hosts: host name → address(es) to use instead of DNS, e.g. ``{"shop.example.com":
+            "127.0.0.1"}``: test a new backend under the production name (``Host`` and TLS SNI
+            keep the name).
+        cookies: the VU's cookie jar: ``"per_iteration"`` (emptied at each iteration: every
+            session a new visitor), ``"per_vu"`` (kept: a returning visitor) or ``"off"``.
+        max_redirects: redirects followed per request (each hop is timed and counted); a step's
+            ``max_redirects=`` overrides it.
+        connections: ``"per_vu"`` (keep-alive), ``"per_iteration"`` (users who arrive fresh) or
+            ``"per_request"``.
+        max_connections_per_host: at most this many connections per host at once; VUs share
+            them and wait in turn (like a browser's six per host, or a client pool).
+        compression: codings offered in ``Accept-Encoding`` and decoded when a check or
+            extraction reads the body (``True`` for gzip, deflate and br; ``False`` for none).
     """
 
     def __init__(
@@ -69,6 +86,15 @@ class Test:
         seed: int | None = None,
         name: str | None = None,
         outputs: Sequence[str] = (),
+        tls: Tls | None = None,
+        insecure: bool = False,
+        dns: Dns | None = None,
+        hosts: Mapping[str, str | Sequence[str]] | None = None,
+        cookies: str = "per_iteration",
+        max_redirects: int = 10,
+        connections: str = "per_vu",
+        max_connections_per_host: int | None = None,
+        compression: Sequence[str] | bool = True,
     ) -> None:
         if not isinstance(scenarios, Mapping) or not scenarios:
             raise TypeError(
@@ -88,8 +114,19 @@ class Test:
         self.base_url = base_url
         self.data = dict(data or {})
         self.thresholds = _thresholds(thresholds or {})
-        self.timeout = seconds(timeout, "timeout")
-        self.connect_timeout = seconds(connect_timeout, "connect_timeout")
+        self.http = http_options(
+            timeout=timeout,
+            connect_timeout=connect_timeout,
+            tls=tls,
+            insecure=insecure,
+            dns=dns,
+            hosts=hosts,
+            cookies=cookies,
+            max_redirects=max_redirects,
+            connections=connections,
+            max_connections_per_host=max_connections_per_host,
+            compression=compression,
+        )
         self.workers = workers
         self.seed = seed
         self.name = name
@@ -118,7 +155,7 @@ class Test:
             "options": {
                 "workers": self.workers,
                 "seed": self.seed,
-                "http": {"timeout_s": self.timeout, "connect_timeout_s": self.connect_timeout},
+                "http": self.http,
                 "outputs": self.outputs,
             },
         }

@@ -10,6 +10,7 @@ from horde import progress as live
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
 from horde.cli.output import add_result_flags, save
+from horde.client import Tls
 from horde.errors import PlanError, RunError
 
 HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
@@ -18,7 +19,7 @@ HELP = "fire one request at a URL, at a fixed rate (open model) or back to back 
 def register(commands: Any) -> None:
     """Adds the ``attack`` subcommand."""
     p = commands.add_parser("attack", help=HELP, description=HELP)
-    p.add_argument("url", help="http:// URL to load")
+    p.add_argument("url", help="http:// or https:// URL to load")
     p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
     p.add_argument("--duration", "-d", help="how long, e.g. 30s or 1m30s (default 10s)")
     p.add_argument("-n", "--requests", type=int, help="stop after this many requests")
@@ -48,6 +49,21 @@ def register(commands: Any) -> None:
         help="how early a request may leave to share a wake-up with others due soon (default 1ms; "
         "0 = exactly on time, at a much higher CPU cost)",
     )
+    tls = p.add_argument_group("HTTPS, names and redirects")
+    tls.add_argument("--insecure", "-k", action="store_true", help="skip certificate verification (flagged)")
+    tls.add_argument("--cacert", metavar="FILE", help="PEM file of extra CA certificates to trust")
+    tls.add_argument("--cert", metavar="FILE", help="client certificate (PEM), for mutual TLS")
+    tls.add_argument("--key", metavar="FILE", help="client certificate's private key (PEM)")
+    tls.add_argument("--tls-min", default="1.2", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
+    tls.add_argument("--tls-max", default="1.3", choices=("1.2", "1.3"), help="highest TLS version (default 1.3)")
+    tls.add_argument(
+        "--resolve",
+        action="append",
+        default=[],
+        metavar="HOST=ADDR",
+        help="connect to ADDR (an IP, or IP:port) for HOST, keeping HOST in Host and SNI (repeatable)",
+    )
+    tls.add_argument("--max-redirects", type=int, default=10, help="redirects followed (default 10; 0 = none)")
     add_result_flags(p)
     p.set_defaults(handler=run)
 
@@ -57,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     headers = [_header(h) for h in args.header]
     body = _body(args.body)
     try:
+        # Tls() reads the files it is given, so a missing one is a usage error like any flag.
         result = run_attack(
             args.url,
             rate=args.rate,
@@ -71,6 +88,10 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             send_window=args.send_window,
             outputs=args.out,
+            tls=Tls(ca=args.cacert, cert=args.cert, key=args.key, min_version=args.tls_min, max_version=args.tls_max),
+            insecure=args.insecure,
+            hosts=_resolve(args.resolve),
+            max_redirects=args.max_redirects,
             progress=live.for_terminal(args.quiet),
         )
     except (PlanError, TypeError, ValueError) as e:
@@ -81,6 +102,16 @@ def run(args: argparse.Namespace) -> int:
     print(result.summary())
     save(result, args.json, args.summary_export)
     return EXIT_OK
+
+
+def _resolve(entries: list[str]) -> dict[str, list[str]]:
+    hosts: dict[str, list[str]] = {}
+    for raw in entries:
+        name, sep, addr = raw.partition("=")
+        if not sep or not name.strip() or not addr.strip():
+            raise UsageError(f"--resolve takes HOST=ADDR, e.g. shop.test=127.0.0.1, got {raw!r}")
+        hosts.setdefault(name.strip(), []).append(addr.strip())
+    return hosts
 
 
 def _header(raw: str) -> tuple[str, str]:

@@ -47,6 +47,7 @@ def _common(p: argparse.ArgumentParser) -> None:
         metavar="KEY=VALUE",
         help="set a variable read by h.env()",
     )
+    p.add_argument("--insecure", "-k", action="store_true", help="override: skip TLS certificate verification")
 
 
 def _load(args: argparse.Namespace):
@@ -66,6 +67,8 @@ def _load(args: argparse.Namespace):
             raise UsageError(f"--duration must be > 0, got {args.duration!r}")
     test = load_test(args.script, parse_env(args.env))
     apply_overrides(test, args.vus, duration, args.iterations, args.rate)
+    if args.insecure:
+        test.http["tls"]["verify"] = False
     for spec in getattr(args, "out", []):
         try:
             test.outputs.append(parse_output(spec))

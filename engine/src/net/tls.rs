@@ -1,0 +1,552 @@
+//! HTTPS over the ring: rustls as a byte pump.
+//!
+//! rustls never touches a socket here. Ciphertext the ring received is fed to the session, which
+//! hands back plaintext for the HTTP parser; what the session wants to send (handshake flights,
+//! encrypted requests) is written into a buffer that stays put until the ring's send completes.
+//! The worker's event loop does the I/O exactly as for plain HTTP.
+//!
+//! The configuration is built once per run from the plan: roots (Mozilla's, plus a CA file),
+//! client certificate, version bounds, ALPN `http/1.1`, resumption. Failures are classified here
+//! so that one untrusted certificate shows up as one line in the summary, not a thousand.
+
+use std::io::{self, Read};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::Resumption;
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{
+    AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct,
+    Error, PeerIncompatible, RootCertStore, SignatureScheme,
+};
+
+use crate::metrics::{ErrorClass, Failure};
+use crate::plan::options::TlsOptions;
+
+/// Sessions a VU remembers per server (TLS 1.3 tickets are single-use; servers send two).
+const SESSIONS_PER_VU: usize = 4;
+/// Sessions a worker remembers when they are shared between its VUs.
+const SESSIONS_PER_WORKER: usize = 4096;
+/// Room made for each read of decrypted bytes.
+const PLAIN_CHUNK: usize = 16 * 1024;
+
+/// Who may resume whose TLS sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResumptionPolicy {
+    /// Each VU its own sessions: a returning user resumes, a new one does a full handshake.
+    PerVu,
+    /// All VUs of a worker share sessions: the fewest full handshakes.
+    Shared,
+    /// Every connection does a full handshake.
+    Off,
+}
+
+/// The run's TLS client configuration.
+#[derive(Debug, Clone)]
+pub struct TlsSetup {
+    base: Arc<ClientConfig>,
+    /// Who resumes whose sessions.
+    pub resumption: ResumptionPolicy,
+    /// Certificate verification is off (an explicit opt-in, flagged in results).
+    pub insecure: bool,
+}
+
+impl TlsSetup {
+    /// Builds the configuration, reading the CA and client-certificate files. Every problem is
+    /// returned with the plan path of the field it concerns.
+    pub fn build(o: &TlsOptions) -> Result<TlsSetup, Vec<(String, String)>> {
+        let mut problems = Vec::new();
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let version = |field: &str, v: &str, problems: &mut Vec<(String, String)>| match v {
+            "1.2" => Some(12),
+            "1.3" => Some(13),
+            _ => {
+                problems.push((
+                    format!("options.http.tls.{field}"),
+                    format!("must be \"1.2\" or \"1.3\", got {v:?}"),
+                ));
+                None
+            }
+        };
+        let min = version("min_version", &o.min_version, &mut problems).unwrap_or(12);
+        let max = version("max_version", &o.max_version, &mut problems).unwrap_or(13);
+        if min > max {
+            problems.push((
+                "options.http.tls.min_version".into(),
+                format!(
+                    "must not be above max_version ({}), got {}",
+                    o.max_version, o.min_version
+                ),
+            ));
+        }
+        let resumption = match o.resumption.as_str() {
+            "per_vu" => ResumptionPolicy::PerVu,
+            "shared" => ResumptionPolicy::Shared,
+            "off" => ResumptionPolicy::Off,
+            other => {
+                problems.push((
+                    "options.http.tls.resumption".into(),
+                    format!("must be \"per_vu\", \"shared\" or \"off\", got {other:?}"),
+                ));
+                ResumptionPolicy::PerVu
+            }
+        };
+        let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        if let Some(path) = &o.ca_file {
+            match read_certs(path) {
+                Ok(certs) => {
+                    let (added, _) = roots.add_parsable_certificates(certs);
+                    if added == 0 {
+                        problems.push((
+                            "options.http.tls.ca_file".into(),
+                            format!("{path}: no usable CA certificate in it"),
+                        ));
+                    }
+                }
+                Err(e) => problems.push(("options.http.tls.ca_file".into(), e)),
+            }
+        }
+        let client_auth = match (&o.client_cert, &o.client_key) {
+            (None, None) => None,
+            (Some(_), None) | (None, Some(_)) => {
+                let missing = if o.client_cert.is_none() {
+                    "client_cert"
+                } else {
+                    "client_key"
+                };
+                problems.push((
+                    format!("options.http.tls.{missing}"),
+                    "mutual TLS needs both client_cert and client_key".into(),
+                ));
+                None
+            }
+            (Some(cert), Some(key)) => {
+                let certs =
+                    read_certs(cert).map_err(|e| ("options.http.tls.client_cert".to_string(), e));
+                let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+                    (
+                        "options.http.tls.client_key".to_string(),
+                        format!("{key}: cannot read a PEM private key: {e}"),
+                    )
+                });
+                match (certs, key) {
+                    (Ok(c), Ok(k)) => Some((c, k)),
+                    (c, k) => {
+                        problems.extend(c.err());
+                        problems.extend(k.err());
+                        None
+                    }
+                }
+            }
+        };
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        let versions: &[&'static rustls::SupportedProtocolVersion] = match (min, max) {
+            (13, _) => &[&rustls::version::TLS13],
+            (_, 12) => &[&rustls::version::TLS12],
+            _ => &[&rustls::version::TLS13, &rustls::version::TLS12],
+        };
+        let builder = ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(versions)
+            .map_err(|e| vec![("options.http.tls".to_string(), e.to_string())])?
+            .with_root_certificates(roots);
+        let mut config = match client_auth {
+            None => builder.with_no_client_auth(),
+            Some((certs, key)) => builder.with_client_auth_cert(certs, key).map_err(|e| {
+                vec![(
+                    "options.http.tls.client_key".to_string(),
+                    format!("the key does not match the client certificate: {e}"),
+                )]
+            })?,
+        };
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        config.resumption = Resumption::disabled();
+        if !o.verify {
+            config
+                .dangerous()
+                .set_certificate_verifier(Arc::new(NoVerification(
+                    provider.signature_verification_algorithms,
+                )));
+        }
+        Ok(TlsSetup {
+            base: Arc::new(config),
+            resumption,
+            insecure: !o.verify,
+        })
+    }
+
+    /// The configuration one worker's connections start from: with a session cache of its own
+    /// when sessions are shared, else without one.
+    pub fn for_worker(&self) -> Arc<ClientConfig> {
+        match self.resumption {
+            ResumptionPolicy::Shared => with_sessions(&self.base, SESSIONS_PER_WORKER),
+            ResumptionPolicy::PerVu | ResumptionPolicy::Off => self.base.clone(),
+        }
+    }
+
+    /// The configuration for one VU's connections, when each VU resumes its own sessions.
+    pub fn for_vu(&self) -> Option<Arc<ClientConfig>> {
+        (self.resumption == ResumptionPolicy::PerVu)
+            .then(|| with_sessions(&self.base, SESSIONS_PER_VU))
+    }
+}
+
+impl Default for TlsSetup {
+    fn default() -> Self {
+        TlsSetup::build(&TlsOptions::default()).expect("the default TLS options are valid")
+    }
+}
+
+fn with_sessions(base: &Arc<ClientConfig>, sessions: usize) -> Arc<ClientConfig> {
+    let mut config = (**base).clone();
+    config.resumption = Resumption::in_memory_sessions(sessions);
+    Arc::new(config)
+}
+
+fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .and_then(|it| it.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| format!("{path}: cannot read PEM certificates: {e}"))?;
+    if certs.is_empty() {
+        return Err(format!("{path}: no PEM certificate in it"));
+    }
+    Ok(certs)
+}
+
+/// Accepts any certificate chain and name (`verify=False`), but still checks that the server
+/// holds the key of the certificate it sent, so the handshake itself stays sound.
+#[derive(Debug)]
+struct NoVerification(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for NoVerification {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
+
+/// The TLS server name for a URL host: a DNS name, or an IP address (verified against the
+/// certificate's IP addresses; no SNI is sent for it).
+pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
+    ServerName::try_from(
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_string(),
+    )
+    .map_err(|e| format!("{host:?} is not a valid TLS server name: {e}"))
+}
+
+/// One connection's TLS session and its buffers.
+pub struct TlsConn {
+    session: ClientConnection,
+    plain: Vec<u8>,
+    plain_start: usize,
+    out: Vec<u8>,
+    received_any: bool,
+    /// The server sent close_notify: no more data will come.
+    pub peer_closed: bool,
+}
+
+impl TlsConn {
+    /// Starts a client session (the ClientHello is queued; `flush` writes it out).
+    pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<TlsConn, Failure> {
+        let session = ClientConnection::new(config, name).map_err(|e| classify(&e, true))?;
+        Ok(TlsConn {
+            session,
+            plain: Vec::new(),
+            plain_start: 0,
+            out: Vec::new(),
+            received_any: false,
+            peer_closed: false,
+        })
+    }
+
+    /// Whether the handshake is still going on.
+    pub fn is_handshaking(&self) -> bool {
+        self.session.is_handshaking()
+    }
+
+    /// Whether the session has bytes to send.
+    pub fn wants_write(&self) -> bool {
+        self.session.wants_write()
+    }
+
+    /// Whether the handshake resumed an earlier session.
+    pub fn resumed(&self) -> bool {
+        self.session.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
+    /// Encrypts a request for sending (call `flush` next).
+    pub fn write(&mut self, plaintext: &[u8]) {
+        // The session buffers plaintext without limit by default, so this cannot fail.
+        let _ = io::Write::write_all(&mut self.session.writer(), plaintext);
+    }
+
+    /// Moves everything the session wants to send into the send buffer and returns it. The buffer
+    /// is only touched again by the next `flush`, after the ring's send has completed.
+    pub fn flush(&mut self) -> &[u8] {
+        self.out.clear();
+        while self.session.wants_write() {
+            // Writing into a Vec cannot fail.
+            if self.session.write_tls(&mut self.out).is_err() {
+                break;
+            }
+        }
+        &self.out
+    }
+
+    /// Feeds received ciphertext (all of it is consumed) and collects the plaintext it carried.
+    pub fn feed(&mut self, mut ciphertext: &[u8]) -> Result<(), Failure> {
+        if !self.received_any && !ciphertext.is_empty() {
+            self.received_any = true;
+            // A TLS record starts with a content type 20..=24; "HTTP/1.1 400" does not.
+            if !(20..=24).contains(&ciphertext[0]) {
+                return Err(Failure::new(
+                    ErrorClass::TlsNotTls,
+                    "the server answered without TLS (a plain HTTP port?)",
+                ));
+            }
+        }
+        let handshaking = self.session.is_handshaking();
+        while !ciphertext.is_empty() {
+            // read_tls refuses more when the session's buffers are full: process what it has,
+            // drain the plaintext, and it takes more. Twice in a row means it never will.
+            if self.session.read_tls(&mut ciphertext).is_err() {
+                self.process(handshaking)?;
+                if self.session.read_tls(&mut ciphertext).is_err() {
+                    return Err(Failure::new(
+                        ErrorClass::TlsProtocolError,
+                        "the TLS session would not take more data",
+                    ));
+                }
+            }
+            self.process(handshaking)?;
+        }
+        Ok(())
+    }
+
+    fn process(&mut self, handshaking: bool) -> Result<(), Failure> {
+        let state = self
+            .session
+            .process_new_packets()
+            .map_err(|e| classify(&e, handshaking))?;
+        if state.peer_has_closed() {
+            self.peer_closed = true;
+        }
+        self.drain_plaintext()
+    }
+
+    fn drain_plaintext(&mut self) -> Result<(), Failure> {
+        if self.plain_start > 0 && self.plain_start == self.plain.len() {
+            self.plain.clear();
+            self.plain_start = 0;
+        }
+        loop {
+            let len = self.plain.len();
+            self.plain.resize(len + PLAIN_CHUNK, 0);
+            match self.session.reader().read(&mut self.plain[len..]) {
+                Ok(n) => {
+                    self.plain.truncate(len + n);
+                    if n == 0 {
+                        self.peer_closed = true;
+                        return Ok(());
+                    }
+                }
+                Err(e) => {
+                    self.plain.truncate(len);
+                    return match e.kind() {
+                        io::ErrorKind::WouldBlock => Ok(()),
+                        _ => Err(Failure::new(
+                            ErrorClass::TlsProtocolError,
+                            "the TLS stream ended without close_notify",
+                        )),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Decrypted bytes not yet consumed.
+    pub fn plaintext(&self) -> &[u8] {
+        &self.plain[self.plain_start..]
+    }
+
+    /// Marks `n` decrypted bytes consumed.
+    pub fn consume(&mut self, n: usize) {
+        self.plain_start += n;
+        if self.plain_start == self.plain.len() {
+            self.plain.clear();
+            self.plain_start = 0;
+        }
+    }
+}
+
+/// Classifies a rustls error. `handshaking`: it happened before the handshake completed.
+pub fn classify(e: &Error, handshaking: bool) -> Failure {
+    use ErrorClass::*;
+    match e {
+        Error::InvalidCertificate(c) => match c {
+            CertificateError::UnknownIssuer => Failure::new(
+                TlsUntrustedCertificate,
+                "the server's certificate is not signed by a trusted CA (add it with ca_file)",
+            ),
+            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Failure::new(
+                TlsExpiredCertificate,
+                "the server's certificate has expired",
+            ),
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                Failure::new(
+                    TlsExpiredCertificate,
+                    "the server's certificate is not valid yet",
+                )
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                Failure::new(
+                    TlsHostnameMismatch,
+                    "the server's certificate is not valid for the URL's host name",
+                )
+            }
+            _ => Failure::new(
+                TlsBadCertificate,
+                "the server's certificate was rejected (bad signature, purpose or encoding)",
+            ),
+        },
+        Error::PeerIncompatible(
+            PeerIncompatible::ServerDoesNotSupportTls12Or13
+            | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
+            | PeerIncompatible::Tls12NotOffered
+            | PeerIncompatible::Tls12NotOfferedOrEnabled
+            | PeerIncompatible::SupportedVersionsExtensionRequired,
+        )
+        | Error::AlertReceived(AlertDescription::ProtocolVersion) => Failure::new(
+            TlsVersionMismatch,
+            "no TLS version in common with the server (see min_version/max_version)",
+        ),
+        Error::AlertReceived(
+            AlertDescription::CertificateRequired
+            | AlertDescription::BadCertificate
+            | AlertDescription::UnknownCA
+            | AlertDescription::UnsupportedCertificate
+            | AlertDescription::CertificateUnknown
+            | AlertDescription::CertificateRevoked
+            | AlertDescription::CertificateExpired
+            | AlertDescription::AccessDenied,
+        ) => Failure::new(
+            TlsClientCertificateRejected,
+            "the server rejected the client certificate (or wanted one)",
+        ),
+        Error::InvalidMessage(_) if handshaking => Failure::new(
+            TlsNotTls,
+            "the server's answer is not a TLS handshake (a plain HTTP port?)",
+        ),
+        _ if handshaking => Failure::new(
+            TlsHandshakeFailed,
+            "the TLS handshake failed (no cipher, group or signature scheme in common?)",
+        ),
+        _ => Failure::new(TlsProtocolError, "TLS failed on an established connection"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_options_build() {
+        let setup = TlsSetup::build(&TlsOptions::default()).unwrap();
+        assert!(!setup.insecure);
+        assert_eq!(setup.resumption, ResumptionPolicy::PerVu);
+        assert!(setup.for_vu().is_some());
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_field() {
+        let o = TlsOptions {
+            min_version: "1.1".into(),
+            resumption: "sometimes".into(),
+            ca_file: Some("/nonexistent/ca.pem".into()),
+            client_cert: Some("/nonexistent/cert.pem".into()),
+            ..TlsOptions::default()
+        };
+        let problems = TlsSetup::build(&o).unwrap_err();
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "options.http.tls.min_version",
+                "options.http.tls.resumption",
+                "options.http.tls.ca_file",
+                "options.http.tls.client_key",
+            ]
+        );
+    }
+
+    #[test]
+    fn classification_names_the_cause() {
+        let c = |e: Error| classify(&e, true).class;
+        assert_eq!(
+            c(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
+            ErrorClass::TlsUntrustedCertificate
+        );
+        assert_eq!(
+            c(Error::InvalidCertificate(CertificateError::Expired)),
+            ErrorClass::TlsExpiredCertificate
+        );
+        assert_eq!(
+            c(Error::InvalidCertificate(CertificateError::NotValidForName)),
+            ErrorClass::TlsHostnameMismatch
+        );
+        assert_eq!(
+            c(Error::AlertReceived(AlertDescription::ProtocolVersion)),
+            ErrorClass::TlsVersionMismatch
+        );
+        assert_eq!(
+            classify(
+                &Error::AlertReceived(AlertDescription::CertificateRequired),
+                false
+            )
+            .class,
+            ErrorClass::TlsClientCertificateRejected
+        );
+    }
+
+    #[test]
+    fn plain_http_answer_is_not_tls() {
+        let setup = TlsSetup::build(&TlsOptions::default()).unwrap();
+        let mut t = TlsConn::new(setup.for_worker(), server_name("localhost").unwrap()).unwrap();
+        assert!(!t.flush().is_empty(), "a ClientHello to send");
+        let e = t.feed(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
+        assert_eq!(e.class, ErrorClass::TlsNotTls);
+    }
+}
