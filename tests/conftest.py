@@ -5,7 +5,7 @@ from collections.abc import Iterator
 import pytest
 
 from certs import Pki
-from servers import DemoShop, Nginx, StallServer
+from servers import DemoShop, JarServer, Nginx, StallServer
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +34,10 @@ def shop() -> Iterator[DemoShop]:
 def pki(tmp_path_factory: pytest.TempPathFactory) -> Pki:
     """A test CA with server, expired, wrong-name, untrusted and client certificates (see certs.py)."""
     return Pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture(scope="session")
+def jar_server() -> Iterator[JarServer]:
+    server = JarServer()
+    yield server
+    server.stop()

@@ -253,3 +253,120 @@ class Prometheus:
         self.proc.kill()
         self.proc.wait()
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class JarServer:
+    """Cookies and redirects, on 127.0.0.1 and (for cross-origin hops) 127.0.0.2, same port.
+
+    GET /set?c=<Set-Cookie value>   sets that cookie            GET /echo, /only/echo   Cookie and Authorization
+    GET /chain/N                    302 → /chain/N-1 … /chain/0 (200 "chain done")
+    POST /307, /303, /302           → /method (body: "METHOD length=N body=…")
+    POST /login                     sets sid=abc, 303 → /account (200 "welcome" with sid, else 302 → /login-form)
+    GET /gate                       sets visited=1 and 302 → /gate-check → /gate (a cookie bounce, not a loop)
+    GET /cross                      302 → http://127.0.0.2:PORT/echo (another origin)
+    """
+
+    def __init__(self) -> None:
+        import http.server
+
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                outer._get(self)
+
+            def do_POST(self) -> None:
+                outer._post(self)
+
+            def do_HEAD(self) -> None:
+                outer._get(self)
+
+        self.port = free_port()
+        self._servers = []
+        for host in ("127.0.0.1", "127.0.0.2"):
+            server = http.server.ThreadingHTTPServer((host, self.port), Handler)
+            server.daemon_threads = True
+            threading.Thread(target=server.serve_forever, daemon=True).start()
+            self._servers.append(server)
+
+    def url(self, path: str = "/", host: str = "127.0.0.1") -> str:
+        return f"http://{host}:{self.port}{path}"
+
+    def stop(self) -> None:
+        for s in self._servers:
+            s.shutdown()
+            s.server_close()
+
+    @staticmethod
+    def _send(h: object, status: int, body: bytes = b"", headers: tuple[tuple[str, str], ...] = ()) -> None:
+        from http.server import BaseHTTPRequestHandler
+
+        assert isinstance(h, BaseHTTPRequestHandler)
+        h.send_response(status)
+        for name, value in headers:
+            h.send_header(name, value)
+        h.send_header("Content-Length", str(len(body)))
+        h.end_headers()
+        if h.command != "HEAD":
+            h.wfile.write(body)
+
+    def _get(self, h: object) -> None:
+        from http.server import BaseHTTPRequestHandler
+        from urllib.parse import parse_qs, urlsplit
+
+        assert isinstance(h, BaseHTTPRequestHandler)
+        url = urlsplit(h.path)
+        cookie = h.headers.get("Cookie", "")
+        if url.path == "/set":
+            value = parse_qs(url.query)["c"][0]
+            self._send(h, 200, b"set\n", (("Set-Cookie", value),))
+        elif url.path in ("/echo", "/only/echo"):
+            auth = h.headers.get("Authorization", "")
+            self._send(h, 200, f"cookie: {cookie}\nauth: {auth}\n".encode())
+        elif url.path.startswith("/chain/"):
+            n = int(url.path.rsplit("/", 1)[1])
+            if n == 0:
+                self._send(h, 200, b"chain done\n")
+            else:
+                self._send(h, 302, headers=(("Location", f"/chain/{n - 1}"),))
+        elif url.path == "/account":
+            if "sid=abc" in cookie:
+                self._send(h, 200, b"welcome\n")
+            else:
+                self._send(h, 302, headers=(("Location", "/login-form"),))
+        elif url.path == "/login-form":
+            self._send(h, 200, b"please log in\n")
+        elif url.path == "/gate":
+            if "visited=1" in cookie:
+                self._send(h, 200, b"passed\n")
+            else:
+                self._send(h, 302, headers=(("Set-Cookie", "visited=1; Path=/"), ("Location", "/gate-check")))
+        elif url.path == "/gate-check":
+            self._send(h, 302, headers=(("Location", "/gate"),))
+        elif url.path == "/method":
+            length = int(h.headers.get("Content-Length", "0") or 0)
+            self._send(h, 200, f"{h.command} length={length} body=\n".encode())
+        elif url.path == "/cross":
+            self._send(h, 302, headers=(("Location", self.url("/echo", host="127.0.0.2")),))
+        else:
+            self._send(h, 404, b"not found\n")
+
+    def _post(self, h: object) -> None:
+        from http.server import BaseHTTPRequestHandler
+
+        assert isinstance(h, BaseHTTPRequestHandler)
+        length = int(h.headers.get("Content-Length", "0") or 0)
+        body = h.rfile.read(length)
+        if h.path in ("/307", "/303", "/302"):
+            self._send(h, int(h.path[1:]), headers=(("Location", "/method"),))
+        elif h.path == "/method":
+            self._send(h, 200, f"{h.command} length={length} body={body.decode()}\n".encode())
+        elif h.path == "/login":
+            self._send(h, 303, headers=(("Set-Cookie", "sid=abc; Path=/; HttpOnly"), ("Location", "/account")))
+        else:
+            self._send(h, 404, b"not found\n")

@@ -147,18 +147,18 @@ def test_session_resumption_is_configurable(good, pki, resumption, resumed):
 
 
 def test_bad_tls_input_is_rejected_when_the_test_is_built(tmp_path, pki):
-    with pytest.raises(h.PlanError, match="tls.ca") as e:
+    with pytest.raises(h.PlanError, match=r"tls.ca") as e:
         h.Tls(ca=tmp_path / "missing.pem")
     assert e.value.issues[0][0] == "tls.ca"
-    with pytest.raises(h.PlanError, match="tls.key: cannot read .*Is a directory"):
+    with pytest.raises(h.PlanError, match=r"tls.key: cannot read .*Is a directory"):
         h.Tls(cert=pki.client_cert, key=tmp_path)  # unreadable even for root
-    with pytest.raises(h.PlanError, match="tls.key"):
+    with pytest.raises(h.PlanError, match=r"tls.key"):
         h.Tls(cert=pki.client_cert)
-    with pytest.raises(h.PlanError, match="tls.min_version"):
+    with pytest.raises(h.PlanError, match=r"tls.min_version"):
         h.Tls(min_version="1.1")
     not_pem = tmp_path / "not.pem"
     not_pem.write_text("not a certificate")
-    with pytest.raises(h.PlanError, match="tls.ca: .*no PEM certificate"):
+    with pytest.raises(h.PlanError, match=r"tls.ca: .*no PEM certificate"):
         attack("https://127.0.0.1:1/", tls=h.Tls(ca=not_pem))
     not_key = tmp_path / "not-key.pem"
     not_key.write_text("not a key")
@@ -166,9 +166,9 @@ def test_bad_tls_input_is_rejected_when_the_test_is_built(tmp_path, pki):
         scenarios={"s": h.constant_vus(h.journey("j", h.get("https://127.0.0.1:1/")), vus=1, duration="1s")},
         tls=h.Tls(cert=pki.client_cert, key=not_key),
     )
-    with pytest.raises(h.PlanError, match="options.http.tls.client_key: .*cannot read a PEM private key"):
+    with pytest.raises(h.PlanError, match=r"options.http.tls.client_key: .*cannot read a PEM private key"):
         test.validate()
-    with pytest.raises(h.PlanError, match="unsupported scheme"):
+    with pytest.raises(h.PlanError, match=r"unsupported scheme"):
         attack("ftp://127.0.0.1/")
 
 

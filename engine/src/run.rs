@@ -46,6 +46,7 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     })?);
     let (snap_tx, snap_rx) = unbounded();
     let (ready_tx, ready_rx) = bounded(count);
+    let mut dns_senders = Vec::with_capacity(count);
     let mut starts = Vec::with_capacity(count);
     let mut spares = Vec::with_capacity(count);
     let mut threads = Vec::with_capacity(count);
@@ -53,6 +54,8 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     for index in 0..count {
         let (start_tx, start_rx) = bounded(1);
         let (spare_tx, spare_rx) = unbounded();
+        let (dns_tx, dns_rx) = unbounded();
+        dns_senders.push(dns_tx);
         let core = (!cores.is_empty()).then(|| cores[index % cores.len()]);
         cpus.push(core.map(|c| c.id));
         let setup = WorkerSetup {
@@ -65,6 +68,7 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
             ready: ready_tx.clone(),
             start: start_rx,
             stop: stop.clone(),
+            dns: dns_rx,
         };
         match worker::spawn(setup) {
             Ok(t) => threads.push(t),
@@ -105,6 +109,7 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     for s in &starts {
         let _ = s.send(Some(t0));
     }
+    let resolver_stop = start_resolver(&plan, dns_senders);
     let progress = Arc::new(Mutex::new(Progress::default()));
     let (done_tx, done_rx) = bounded(1);
     let collector = {
@@ -129,6 +134,7 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
                 for t in threads {
                     let _ = t.join();
                 }
+                drop(resolver_stop);
                 let mut result = assemble(&plan, collected, t0, started_at, &cpus);
                 result.add_outputs(outputs.finish());
                 if result.stopped_early.is_none() {
@@ -156,6 +162,31 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
         collector: Some(collector),
         result: None,
     })
+}
+
+/// Starts the thread that resolves the plan's host names again every DNS TTL, if any need it.
+/// Dropping the returned sender stops it.
+fn start_resolver(
+    plan: &CompiledPlan,
+    workers: Vec<crossbeam_channel::Sender<crate::net::dns::Refresh>>,
+) -> Option<crossbeam_channel::Sender<()>> {
+    let names: Vec<(usize, String, u16)> = plan
+        .targets
+        .iter()
+        .enumerate()
+        .filter(|(_, t)| t.dynamic)
+        .map(|(i, t)| (i, t.host.clone(), t.port))
+        .collect();
+    if names.is_empty() {
+        return None;
+    }
+    let (stop_tx, stop_rx) = bounded(0);
+    let http = plan.plan.options.http.clone();
+    std::thread::Builder::new()
+        .name("horde-resolver".into())
+        .spawn(move || crate::net::dns::refresh_loop(names, http, workers, stop_rx))
+        .ok()?;
+    Some(stop_tx)
 }
 
 fn cancel(starts: &[crossbeam_channel::Sender<Option<u64>>], threads: Vec<JoinHandle<()>>) {

@@ -42,6 +42,41 @@ pub fn resolve(
     Ok(ordered)
 }
 
+/// New addresses for a target: its index and what its name resolves to now.
+pub type Refresh = (usize, Vec<socket2::SockAddr>);
+
+/// Resolves the plan's names again every `ttl_s` until `stop` says the run is over, and sends
+/// what changed to every worker. Runs on its own thread: a slow resolver never delays a request.
+pub fn refresh_loop(
+    targets: Vec<(usize, String, u16)>,
+    http: crate::plan::HttpOptions,
+    workers: Vec<crossbeam_channel::Sender<Refresh>>,
+    stop: crossbeam_channel::Receiver<()>,
+) {
+    let ttl = std::time::Duration::from_secs_f64(http.dns.ttl_s.max(0.001));
+    let mut last: Vec<Vec<SocketAddr>> = vec![Vec::new(); targets.len()];
+    loop {
+        match stop.recv_timeout(ttl) {
+            Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+            _ => return,
+        }
+        for (i, (target, host, port)) in targets.iter().enumerate() {
+            // A failed lookup keeps the addresses the run has: better stale than none.
+            let Ok(addrs) = resolve(host, *port, &http.dns, &http.hosts) else {
+                continue;
+            };
+            if addrs == last[i] {
+                continue;
+            }
+            last[i] = addrs.clone();
+            for w in &workers {
+                let sock = addrs.iter().map(|a| socket2::SockAddr::from(*a)).collect();
+                let _ = w.send((*target, sock));
+            }
+        }
+    }
+}
+
 /// Whether names need resolving again while the run goes on (not IPs, not overridden names).
 pub fn is_dynamic(host: &str, hosts: &BTreeMap<String, Vec<String>>) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');

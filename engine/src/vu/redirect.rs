@@ -57,10 +57,11 @@ pub fn next(
         .host_str()
         .ok_or(bad("a redirect to a URL without a host"))?
         .to_string();
+    // A hop that set cookies changed what the server will answer: the chain may come back to a
+    // URL it has seen (a cookie check that bounces back), so only what follows counts for loops.
     if state_changed {
         chain.clear();
-    }
-    if chain.is_empty() {
+    } else if chain.is_empty() {
         chain.push(here.to_string());
     }
     if chain.iter().any(|u| *u == next.as_str()) {

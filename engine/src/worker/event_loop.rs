@@ -61,6 +61,7 @@ pub struct Worker {
     pub(super) aborted: bool,
     pub(super) origins: Origins,
     pub(super) tls: Arc<rustls::ClientConfig>,
+    pub(super) dns: Receiver<crate::net::dns::Refresh>,
 }
 
 /// Everything a worker is built from.
@@ -87,6 +88,8 @@ pub struct Parts {
     pub stop: Arc<StopSignal>,
     /// Common start time.
     pub t0: u64,
+    /// Addresses the resolver found again (DNS TTL).
+    pub dns: Receiver<crate::net::dns::Refresh>,
 }
 
 macro_rules! io {
@@ -138,6 +141,7 @@ impl Worker {
             aborted: false,
             origins,
             tls,
+            dns: p.dns,
         }
     }
 

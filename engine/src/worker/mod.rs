@@ -47,6 +47,8 @@ pub struct WorkerSetup {
     pub start: Receiver<Option<u64>>,
     /// Stop requests.
     pub stop: Arc<StopSignal>,
+    /// Addresses the resolver found again (DNS TTL).
+    pub dns: Receiver<crate::net::dns::Refresh>,
 }
 
 /// Starts a worker thread.
@@ -123,6 +125,7 @@ fn run(setup: WorkerSetup) {
         spares: setup.spares,
         stop: setup.stop,
         t0,
+        dns: setup.dns,
     })
     .run();
 }

@@ -35,6 +35,9 @@ impl Worker {
                 frame: full,
             });
             self.second += 1;
+            while let Ok((target, addrs)) = self.dns.try_recv() {
+                self.origins.update(target, addrs);
+            }
         }
     }
 

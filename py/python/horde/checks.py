@@ -179,7 +179,7 @@ def regex(pattern: str, group: int = 1, *, optional: bool = False) -> Regex:
 
 
 def cookie(name: str, *, optional: bool = False) -> Cookie:
-    """Extracts the value of cookie ``name`` from the response's ``Set-Cookie`` headers."""
+    """Extracts the value of cookie ``name``: from the response's ``Set-Cookie``, else from the VU's jar."""
     return Cookie(name, optional)
 
 
