@@ -258,6 +258,7 @@ class Prometheus:
 class JarServer:
     """Cookies and redirects, on 127.0.0.1 and (for cross-origin hops) 127.0.0.2, same port.
 
+    GET /peer                       records (client port, server address) in `peers`
     GET /set?c=<Set-Cookie value>   sets that cookie            GET /echo, /only/echo   Cookie and Authorization
     GET /chain/N                    302 → /chain/N-1 … /chain/0 (200 "chain done")
     POST /307, /303, /302           → /method (body: "METHOD length=N body=…")
@@ -273,6 +274,7 @@ class JarServer:
 
         class Handler(http.server.BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            disable_nagle_algorithm = True  # head and body are separate writes
 
             def log_message(self, *args: object) -> None:
                 pass
@@ -287,6 +289,8 @@ class JarServer:
                 outer._get(self)
 
         self.port = free_port()
+        self.peers: list[tuple[int, str]] = []  # (client port, server address) of each /peer request
+        self._lock = threading.Lock()
         self._servers = []
         for host in ("127.0.0.1", "127.0.0.2"):
             server = http.server.ThreadingHTTPServer((host, self.port), Handler)
@@ -322,7 +326,11 @@ class JarServer:
         assert isinstance(h, BaseHTTPRequestHandler)
         url = urlsplit(h.path)
         cookie = h.headers.get("Cookie", "")
-        if url.path == "/set":
+        if url.path == "/peer":
+            with self._lock:
+                self.peers.append((h.client_address[1], h.server.server_address[0]))
+            self._send(h, 200, b"peer\n")
+        elif url.path == "/set":
             value = parse_qs(url.query)["c"][0]
             self._send(h, 200, b"set\n", (("Set-Cookie", value),))
         elif url.path in ("/echo", "/only/echo"):

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use super::inflight::Inflight;
 use super::inspect::{inspect, Response};
+use super::pool::{Lease, Pools};
 use super::{cookies, decode, redirect, transport, Phase, Vu};
 use crate::clock::RealtimeOffset;
 use crate::metrics::{ErrorClass, Failure, Frame};
@@ -37,6 +38,8 @@ pub struct Io<'a> {
     pub origins: &'a mut Origins,
     /// The worker's TLS configuration.
     pub tls: &'a Arc<rustls::ClientConfig>,
+    /// Pooled connections, when `max_connections_per_host` caps them.
+    pub pools: &'a mut Pools,
     /// Time of this loop turn (ns).
     pub now_ns: u64,
     /// Realtime → monotonic conversion for kernel timestamps.
@@ -101,9 +104,53 @@ fn start(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> 
         send_request(vu, request, io);
         return Outcome::Pending;
     }
+    if io.pools.enabled() {
+        // A redirect to another origin gives back the connection it holds first.
+        release(vu, io);
+        match io.pools.acquire(vu.x.target, vu.slot, &mut vu.conn) {
+            Lease::Idle => {
+                vu.pooled = true;
+                vu.conn_target = vu.x.target;
+                send_request(vu, request, io);
+                return Outcome::Pending;
+            }
+            Lease::Open => vu.pooled = true,
+            Lease::Wait => {
+                vu.phase = Phase::Waiting;
+                vu.x.delayed = true;
+                io.frame.generator.pool_waits += 1;
+                return Outcome::Pending;
+            }
+        }
+    }
     match transport::connect(vu, vu.x.target, io) {
         Ok(()) => Outcome::Pending,
         Err(f) => fail(vu, request, jk, io, f),
+    }
+}
+
+/// A VU waiting for a pooled connection got its turn.
+pub fn resume_waiting(
+    vu: &mut Vu,
+    request: &CompiledRequest,
+    jk: usize,
+    io: &mut Io<'_>,
+) -> Outcome {
+    start(vu, request, jk, io)
+}
+
+/// The run cut the iteration of a VU waiting for a pooled connection.
+pub fn cancel_waiting(vu: &mut Vu, io: &mut Io<'_>) {
+    io.pools.forget(vu.x.target, vu.slot);
+    io.frame.generator.interrupted += 1;
+    vu.phase = Phase::Idle;
+}
+
+/// Gives a pooled connection back (open: for the next VU; closed: its place).
+fn release(vu: &mut Vu, io: &mut Io<'_>) {
+    if vu.pooled {
+        vu.pooled = false;
+        io.pools.release(vu.conn_target, &mut vu.conn);
     }
 }
 
@@ -489,4 +536,5 @@ fn interrupt(vu: &mut Vu, io: &mut Io<'_>) -> Outcome {
 fn finish(vu: &mut Vu, io: &mut Io<'_>) {
     vu.phase = Phase::Idle;
     io.inflight.disarm(vu.slot);
+    release(vu, io);
 }

@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod inflight;
 pub mod inspect;
 pub mod interpreter;
+pub mod pool;
 pub mod redirect;
 pub mod render;
 pub mod transport;
@@ -55,6 +56,8 @@ pub enum Phase {
     Connecting,
     /// In the TLS handshake of a new HTTPS connection.
     Handshaking,
+    /// Its request is due, waiting for a pooled connection (`max_connections_per_host`).
+    Waiting,
     /// Request sent (or being sent); reading the response.
     Exchanging,
     /// Thinking, until a timer wakes it.
@@ -176,6 +179,8 @@ pub struct Vu {
     pub jar: Option<Box<cookie_store::CookieStore>>,
     /// URLs of the redirect chain being followed.
     pub chain: Vec<String>,
+    /// Its connection is lent by the worker's pool (given back when the exchange ends).
+    pub pooled: bool,
 }
 
 impl Vu {
@@ -218,6 +223,7 @@ impl Vu {
             tls_config: None,
             jar: None,
             chain: Vec::new(),
+            pooled: false,
         }
     }
 

@@ -20,6 +20,7 @@ use crate::clock::{now_ns, thread_cpu_ns, RealtimeOffset};
 use crate::executor::Schedule;
 use crate::metrics::{Frame, Layout, Snapshot, WorkerReport};
 use crate::net::origins::Origins;
+use crate::vu::pool::Pools;
 use crate::net::{Completion, Ring};
 use crate::plan::CompiledPlan;
 use crate::vu::exchange::{self, Io, Outcome};
@@ -62,6 +63,7 @@ pub struct Worker {
     pub(super) origins: Origins,
     pub(super) tls: Arc<rustls::ClientConfig>,
     pub(super) dns: Receiver<crate::net::dns::Refresh>,
+    pub(super) pools: Pools,
 }
 
 /// Everything a worker is built from.
@@ -90,6 +92,8 @@ pub struct Parts {
     pub t0: u64,
     /// Addresses the resolver found again (DNS TTL).
     pub dns: Receiver<crate::net::dns::Refresh>,
+    /// This worker's share of `max_connections_per_host`, if connections are pooled.
+    pub pool_cap: Option<u64>,
 }
 
 macro_rules! io {
@@ -102,6 +106,7 @@ macro_rules! io {
             to_stamp: &mut $w.to_stamp,
             origins: &mut $w.origins,
             tls: &$w.tls,
+            pools: &mut $w.pools,
             now_ns: $now,
             offset: $offset,
         }
@@ -142,6 +147,7 @@ impl Worker {
             origins,
             tls,
             dns: p.dns,
+            pools: Pools::new(p.pool_cap),
         }
     }
 
@@ -187,6 +193,7 @@ impl Worker {
             self.expire(now, offset);
             self.wake_thinkers(now, offset);
             self.manage(now, offset);
+            self.resume_waiters(now, offset);
             let in_flight = self.inflight.len() as u64;
             let g = &mut self.frame.generator;
             g.max_in_flight = g.max_in_flight.max(in_flight);
@@ -292,6 +299,29 @@ impl Worker {
             let cs = &plan.scenarios[vu.scenario];
             let scenario = &mut w.scenarios[vu.scenario];
             let walk = interpreter::wake(vu, cs, scenario.closed_model(), &mut io);
+            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
+        }
+    }
+
+    /// Resumes VUs whose turn for a pooled connection has come (as connections are given back,
+    /// more may come free while resuming).
+    fn resume_waiters(&mut self, now: u64, offset: RealtimeOffset) {
+        let plan = self.plan.clone();
+        while let Some(slot) = self.pools.ready.pop() {
+            if self.vus[slot as usize].phase != Phase::Waiting {
+                continue;
+            }
+            let w = &mut *self;
+            let mut io = io!(w, now, offset);
+            let vu = &mut w.vus[slot as usize];
+            let cs = &plan.scenarios[vu.scenario];
+            let (request, jk) = interpreter::current_request(vu, cs);
+            let outcome = exchange::resume_waiting(vu, request, jk, &mut io);
+            if outcome == Outcome::Pending {
+                continue;
+            }
+            let scenario = &mut w.scenarios[vu.scenario];
+            let walk = interpreter::resume(vu, cs, outcome, scenario.closed_model(), &mut io);
             scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
         }
     }

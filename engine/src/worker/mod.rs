@@ -112,6 +112,13 @@ fn run(setup: WorkerSetup) {
         ));
     }
     let data = DataCursors::new(&plan, segment);
+    // Each worker pools its share of the cap (at least one, or it could never send).
+    let plan_pool_cap = plan
+        .plan
+        .options
+        .http
+        .max_connections_per_host
+        .map(|cap| segment.share(cap).max(1));
     let layout = plan.layout();
     Worker::new(Parts {
         index: setup.index,
@@ -126,6 +133,7 @@ fn run(setup: WorkerSetup) {
         stop: setup.stop,
         t0,
         dns: setup.dns,
+        pool_cap: plan_pool_cap,
     })
     .run();
 }

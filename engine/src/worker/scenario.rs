@@ -8,7 +8,7 @@ use std::collections::BinaryHeap;
 use super::data::DataCursors;
 use crate::executor::Schedule;
 use crate::plan::{CompiledScenario, Saturation};
-use crate::vu::exchange::{self, Io};
+use crate::vu::exchange::{self, Io, Outcome};
 use crate::vu::interpreter::{self, Walk};
 use crate::vu::{Phase, Vu};
 
@@ -334,6 +334,11 @@ impl ScenarioRun {
                 Phase::Thinking => {
                     interpreter::interrupt_thinking(vu, cs, io);
                     self.settle(Walk::Interrupted, vu, cs, io, timers, data);
+                }
+                Phase::Waiting => {
+                    exchange::cancel_waiting(vu, io);
+                    let walk = interpreter::resume(vu, cs, Outcome::Interrupted, false, io);
+                    self.settle(walk, vu, cs, io, timers, data);
                 }
                 Phase::Idle => {}
             }
