@@ -328,7 +328,8 @@ class JarServer:
         cookie = h.headers.get("Cookie", "")
         if url.path == "/peer":
             with self._lock:
-                self.peers.append((h.client_address[1], h.server.server_address[0]))
+                served = h.connection.getsockname()[0]
+                self.peers.append((h.client_address[1], served))
             self._send(h, 200, b"peer\n")
         elif url.path == "/set":
             value = parse_qs(url.query)["c"][0]

@@ -61,6 +61,7 @@ pub struct ResponseReader {
     head: Option<Head>,
     body_len: u64,
     seen_bytes: bool,
+    continued: bool,
 }
 
 impl ResponseReader {
@@ -73,6 +74,7 @@ impl ResponseReader {
             head: None,
             body_len: 0,
             seen_bytes: false,
+            continued: false,
         }
     }
 
@@ -83,6 +85,12 @@ impl ResponseReader {
         self.head = None;
         self.body_len = 0;
         self.seen_bytes = false;
+        self.continued = false;
+    }
+
+    /// Whether a `100 Continue` interim response has arrived (for `Expect: 100-continue`).
+    pub fn continued(&self) -> bool {
+        self.continued
     }
 
     /// The final head (after any 1xx interim responses), once parsed.
@@ -130,6 +138,7 @@ impl ResponseReader {
                     pos += head.len;
                     // 1xx (but 101) are interim: the real response follows (RFC 9110 §15.2).
                     if (100..200).contains(&head.status) && head.status != 101 {
+                        self.continued |= head.status == 100;
                         continue;
                     }
                     self.state = match head.framing {

@@ -151,6 +151,21 @@ impl Ring {
         self.push(&recv);
     }
 
+    /// Sends `len` bytes from `buf` on its own (a request body after `100 Continue`). A successful
+    /// send posts no completion.
+    ///
+    /// # Safety
+    /// `buf` must stay valid until the send completes (at the latest, when the exchange's receive
+    /// completes and is followed by no other operation on the buffer).
+    pub unsafe fn send(&mut self, fd: i32, buf: *const u8, len: u32, user_data: u64) {
+        let e = opcode::Send::new(Fd(fd), buf, len)
+            .flags(libc::MSG_WAITALL | libc::MSG_NOSIGNAL)
+            .build()
+            .flags(squeue::Flags::SKIP_SUCCESS)
+            .user_data(user_data);
+        self.push(&e);
+    }
+
     /// Receives more bytes with `msg`.
     ///
     /// # Safety

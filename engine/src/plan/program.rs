@@ -168,6 +168,9 @@ pub struct CompiledRequest {
     pub timeout_ns: u64,
     /// Redirects followed.
     pub max_redirects: u32,
+    /// The request says `Expect: 100-continue` and has a body: send the head, wait for the
+    /// server's go-ahead (or the expect timeout), then the body.
+    pub expect_continue: bool,
     /// The request bytes, or how to render them.
     pub encoding: Encoding,
     /// Checks.

@@ -338,6 +338,11 @@ impl Walker<'_, '_> {
                 .timeout_s
                 .map_or(self.cx.timeout_ns, super::compile::ns),
             max_redirects: spec.max_redirects.unwrap_or(self.cx.max_redirects),
+            expect_continue: spec.body.is_some()
+                && spec.headers.iter().any(|(n, v)| {
+                    n.eq_ignore_ascii_case("expect")
+                        && v.trim().eq_ignore_ascii_case("100-continue")
+                }),
             encoding,
             checks,
             extracts,

@@ -18,6 +18,7 @@ use crate::clock::RealtimeOffset;
 use crate::metrics::{ErrorClass, Failure, Frame};
 use crate::net::origins::Origins;
 use crate::net::{socket, Ring};
+use crate::plan::compile::ns;
 use crate::plan::options::{ConnectionPolicy, CookiePolicy};
 use crate::plan::request::Encoding;
 use crate::plan::{CompiledPlan, CompiledRequest};
@@ -170,8 +171,39 @@ fn send_request(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
         (Encoding::Static(b), false) => b,
         _ => &tx,
     };
-    transport::send(vu, bytes, request.timeout_ns, io);
+    let head = head_len(bytes);
+    if request.expect_continue && head < bytes.len() {
+        // The head goes alone; the body follows on `100 Continue` or after the expect timeout.
+        vu.x.body_held = true;
+        let wait = ns(io.plan.plan.options.http.expect_continue_timeout_s);
+        transport::send(vu, &bytes[..head], wait.min(request.timeout_ns), io);
+    } else {
+        transport::send(vu, bytes, request.timeout_ns, io);
+    }
     vu.tx = tx;
+}
+
+fn head_len(request: &[u8]) -> usize {
+    memchr::memmem::find(request, b"\r\n\r\n").map_or(request.len(), |i| i + 4)
+}
+
+/// Sends the body held back for `Expect: 100-continue` and gives the exchange its full timeout.
+fn release_body(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
+    vu.x.body_held = false;
+    let tx = std::mem::take(&mut vu.tx);
+    let bytes: &[u8] = match (&request.encoding, vu.x.own_bytes) {
+        (Encoding::Static(b), false) => b,
+        _ => &tx,
+    };
+    transport::send_body(vu, &bytes[head_len(bytes)..], io);
+    vu.tx = tx;
+    let sent = if vu.x.sent_ns > 0 {
+        vu.x.sent_ns
+    } else {
+        io.now_ns
+    };
+    io.inflight
+        .arm(vu.slot, sent + request.timeout_ns, vu.x.urgent);
 }
 
 /// Adds the jar's cookies for the current hop's URL to its request, if the jar has any.
@@ -304,6 +336,9 @@ pub fn on_recv(
     if vu.conn.tls.as_deref().is_some_and(|t| t.peer_closed) {
         return end_of_stream(vu, request, jk, io);
     }
+    if vu.x.body_held && vu.reader.continued() {
+        release_body(vu, request, io);
+    }
     transport::read_more(vu, io);
     Outcome::Pending
 }
@@ -336,8 +371,13 @@ fn end_of_stream(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<
     }
 }
 
-/// The exchange's deadline passed: cancel whatever is in flight; the completion reports it.
-pub fn on_deadline(vu: &mut Vu, io: &mut Io<'_>) {
+/// The exchange's deadline passed: cancel whatever is in flight; the completion reports it. For a
+/// body held back for `Expect: 100-continue`, it is the end of the wait: the body goes now.
+pub fn on_deadline(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
+    if vu.x.body_held && vu.phase == Phase::Exchanging {
+        release_body(vu, request, io);
+        return;
+    }
     vu.x.timed_out = true;
     io.ring.cancel_fd(vu.conn.fd);
 }
@@ -418,7 +458,9 @@ fn complete(
     key.bytes_decoded += decoded.unwrap_or(0);
     vu.x.last_rx_ns = done;
     vu.conn_requests += 1;
-    if !head.keep_alive || http.connections == ConnectionPolicy::PerRequest {
+    // A final answer before the held body went out (417, 401, …) leaves the server unsure
+    // whether a body follows: that connection is not reused.
+    if !head.keep_alive || http.connections == ConnectionPolicy::PerRequest || vu.x.body_held {
         vu.conn.close();
     }
     if let Some(hop) = hop {

@@ -101,6 +101,8 @@ pub struct Exchange {
     pub redirects_left: u32,
     /// Response bytes (after TLS) arrived for this exchange.
     pub got_data: bool,
+    /// The head went out alone (`Expect: 100-continue`); the body waits for the go-ahead.
+    pub body_held: bool,
     /// Kernel receive time of the first response bytes (ns).
     pub first_rx_ns: u64,
     /// Kernel receive time of the latest response bytes (ns).

@@ -140,6 +140,27 @@ pub fn send(vu: &mut Vu, bytes: &[u8], timeout_ns: u64, io: &mut Io<'_>) {
         .arm(vu.slot, io.now_ns + timeout_ns, vu.x.urgent);
 }
 
+/// Sends a request body held back for `Expect: 100-continue`, while the receive goes on.
+pub fn send_body(vu: &mut Vu, body: &[u8], io: &mut Io<'_>) {
+    let wire: &[u8] = match vu.conn.tls.as_deref_mut() {
+        Some(tls) => {
+            tls.write(body);
+            tls.flush()
+        }
+        None => body,
+    };
+    // SAFETY: as in `send` (the head's send has completed: its linked receive did).
+    unsafe {
+        io.ring.send(
+            vu.conn.fd,
+            wire.as_ptr(),
+            wire.len() as u32,
+            user_data(vu.slot, vu.generation, Op::Send),
+        )
+    };
+    io.frame.keys[vu.x.key].bytes_sent += wire.len() as u64;
+}
+
 /// Asks for more response bytes, promptly (the socket buffer must not fill). On HTTPS, first
 /// sends anything the session must answer (a key update).
 pub fn read_more(vu: &mut Vu, io: &mut Io<'_>) {

@@ -20,12 +20,12 @@ use crate::clock::{now_ns, thread_cpu_ns, RealtimeOffset};
 use crate::executor::Schedule;
 use crate::metrics::{Frame, Layout, Snapshot, WorkerReport};
 use crate::net::origins::Origins;
-use crate::vu::pool::Pools;
 use crate::net::{Completion, Ring};
 use crate::plan::CompiledPlan;
 use crate::vu::exchange::{self, Io, Outcome};
 use crate::vu::inflight::Inflight;
 use crate::vu::interpreter;
+use crate::vu::pool::Pools;
 use crate::vu::{split_user_data, Op, Phase, Vu};
 
 /// User data of the wake-up read on the stop eventfd.
@@ -273,10 +273,13 @@ impl Worker {
     fn expire(&mut self, now: u64, offset: RealtimeOffset) {
         let mut expired = std::mem::take(&mut self.expired);
         self.inflight.expire(now, &mut expired);
+        let plan = self.plan.clone();
         let w = &mut *self;
         let mut io = io!(w, now, offset);
         for &slot in &expired {
-            exchange::on_deadline(&mut w.vus[slot as usize], &mut io);
+            let vu = &mut w.vus[slot as usize];
+            let (request, _) = interpreter::current_request(vu, &plan.scenarios[vu.scenario]);
+            exchange::on_deadline(vu, request, &mut io);
         }
         self.expired = expired;
     }

@@ -195,6 +195,7 @@ def http_options(
     connections: str,
     max_connections_per_host: int | None,
     compression: Sequence[str] | bool,
+    expect_continue_timeout: float | str = "1s",
 ) -> dict[str, Any]:
     """The plan's ``options.http`` from a test's (or an attack's) arguments."""
     if tls is not None and not isinstance(tls, Tls):
@@ -228,4 +229,5 @@ def http_options(
         "connections": _choice(connections, _CONNECTIONS, "connections"),
         "max_connections_per_host": max_connections_per_host,
         "compression": _compression(compression),
+        "expect_continue_timeout_s": seconds(expect_continue_timeout, "expect_continue_timeout"),
     }

@@ -71,6 +71,8 @@ class Test:
             them and wait in turn (like a browser's six per host, or a client pool).
         compression: codings offered in ``Accept-Encoding`` and decoded when a check or
             extraction reads the body (``True`` for gzip, deflate and br; ``False`` for none).
+        expect_continue_timeout: how long a request sent with ``Expect: 100-continue`` waits for
+            the server's ``100 Continue`` before sending its body anyway.
     """
 
     def __init__(
@@ -95,6 +97,7 @@ class Test:
         connections: str = "per_vu",
         max_connections_per_host: int | None = None,
         compression: Sequence[str] | bool = True,
+        expect_continue_timeout: float | str = "1s",
     ) -> None:
         if not isinstance(scenarios, Mapping) or not scenarios:
             raise TypeError(
@@ -126,6 +129,7 @@ class Test:
             connections=connections,
             max_connections_per_host=max_connections_per_host,
             compression=compression,
+            expect_continue_timeout=expect_continue_timeout,
         )
         self.workers = workers
         self.seed = seed
