@@ -65,10 +65,13 @@ def free_port() -> int:
 
 
 class Nginx:
-    def __init__(self, cpu: int) -> None:
+    """nginx with one worker pinned to `cpu`; `conf` is formatted with `dir`, `port` (which must
+    serve /nginx-status) and `settings`."""
+
+    def __init__(self, cpu: int, conf: str = NGINX_CONF, **settings: str) -> None:
         self.dir = tempfile.mkdtemp(prefix="horde-bench-")
         self.port = free_port()
-        Path(self.dir, "nginx.conf").write_text(NGINX_CONF.format(dir=self.dir, port=self.port))
+        Path(self.dir, "nginx.conf").write_text(conf.format(dir=self.dir, port=self.port, **settings))
         nginx = shutil.which("nginx") or "/usr/sbin/nginx"
         self.proc = subprocess.Popen(
             ["taskset", "-c", str(cpu), nginx, "-p", self.dir, "-c", f"{self.dir}/nginx.conf"],

@@ -82,22 +82,12 @@ def test_dropped_iterations_are_counted_when_vus_run_out(stall_server):
     assert r.generator["iterations"] + dropped == 100
     assert r.scenarios[0]["dropped_iterations"] == dropped
     assert r.saturated
+    assert r.to_dict()["vus_max"] == 2
 
 
-def test_several_scenarios_with_start_offsets_and_a_mix(nginx):
-    a = h.journey("a", h.get("/", name="a"))
-    b = h.journey("b", h.get("/", name="b"))
-    r = h.Test(
-        base_url=nginx.url(),
-        scenarios={
-            "first": h.shared_iterations(a, vus=2, iterations=20),
-            "later": h.constant_arrival_rate(h.mix((a, 3), (b, 1)), rate=400, duration="1s", start="1s"),
-        },
-    ).run()
-    by = {(x.scenario, x.name): x.requests for x in r.by_request}
-    assert by[("first", "a")] == 20
-    assert by[("later", "a")] + by[("later", "b")] == 400
-    assert by[("later", "a")] / 400 == pytest.approx(0.75, abs=0.07)
-    later = [p for p in r.scenario_series if p["scenario"] == "later"]
-    # Nothing starts before 1 s, except what the 1 ms send window pulls forward.
-    assert all(p["iterations"] <= 1 for p in later if p["second"] < 1)
+def test_vus_max_counts_vus_that_finished_within_a_second(nginx):
+    # Every iteration starts and ends inside the first second, so no once-a-second sample sees
+    # them; vus_max must still report the peak.
+    r = run(nginx.url(), h.shared_iterations(quick(think=0.2), vus=7, iterations=7))
+    assert r.generator["iterations"] == 7
+    assert r.to_dict()["vus_max"] == 7

@@ -200,6 +200,7 @@ fn emit(
     live.failed += total.failed;
     out.total_series.push(total);
     let mut vus = 0;
+    let mut peak = 0;
     for (i, s) in f.scenarios.iter().enumerate() {
         let started: u64 = plan.scenarios[i]
             .journeys
@@ -216,8 +217,9 @@ fn emit(
             dropped_iterations: s.dropped_iterations,
         });
         vus += s.vus;
+        peak += s.peak_vus;
     }
-    out.vus_max = out.vus_max.max(vus);
+    out.vus_max = out.vus_max.max(vus).max(peak);
     let g = &f.generator;
     out.generator_series.push(GeneratorPoint {
         second,

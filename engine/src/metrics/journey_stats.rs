@@ -124,6 +124,8 @@ pub struct ScenarioStats {
     pub vus: u64,
     /// VUs the executor wanted at the end of the second (closed model; summed over workers).
     pub target_vus: u64,
+    /// Most VUs in an iteration at once during the second (summed over workers' peaks).
+    pub peak_vus: u64,
 }
 
 impl ScenarioStats {
@@ -134,6 +136,7 @@ impl ScenarioStats {
         self.scheduled += o.scheduled;
         self.vus += o.vus;
         self.target_vus += o.target_vus;
+        self.peak_vus += o.peak_vus;
     }
 }
 

@@ -174,6 +174,9 @@ impl Worker {
         let mut frame =
             std::mem::replace(&mut self.frame, Box::new(Frame::new(&Layout::default())));
         frame.generator.busy_ns = thread_cpu_ns() - self.cpu_at_tick;
+        for s in &self.scenarios {
+            frame.scenarios[s.index].peak_vus = u64::from(s.peak);
+        }
         frame.generator.wall_ns = now_ns()
             .saturating_sub(self.t0 + u64::from(self.second) * SECOND)
             .min(SECOND);

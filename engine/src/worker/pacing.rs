@@ -21,10 +21,12 @@ impl Worker {
             full.generator.busy_ns = cpu - self.cpu_at_tick;
             self.cpu_at_tick = cpu;
             full.generator.wall_ns = SECOND;
-            for s in &self.scenarios {
+            for s in &mut self.scenarios {
                 full.generator.active_vus += u64::from(s.active);
                 let stats = &mut full.scenarios[s.index];
                 stats.vus = u64::from(s.active);
+                stats.peak_vus = u64::from(s.peak);
+                s.peak = s.active;
                 if let Schedule::Closed(c) = &s.schedule {
                     stats.target_vus = c.target(now);
                 }

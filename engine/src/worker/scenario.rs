@@ -33,6 +33,8 @@ pub struct ScenarioRun {
     pub blocked: bool,
     /// VUs currently in an iteration.
     pub active: u32,
+    /// Most VUs active at once since the last second boundary.
+    pub peak: u32,
     /// When this scenario stopped starting iterations, once it has.
     pub load_end_ns: Option<u64>,
     /// Start, ns.
@@ -75,6 +77,7 @@ impl ScenarioRun {
             running: 0,
             blocked: false,
             active: 0,
+            peak: 0,
             load_end_ns: None,
             start_ns,
             graceful_stop_ns,
@@ -140,6 +143,7 @@ impl ScenarioRun {
             vu.retiring = false;
             if !vu.busy() && !self.restart.contains(&slot) {
                 self.active += 1;
+                self.peak = self.peak.max(self.active);
                 self.next_closed(vu, cs, io, timers, data);
             }
         }
@@ -203,6 +207,7 @@ impl ScenarioRun {
                 io.frame.generator.delayed += 1;
             }
             self.active += 1;
+            self.peak = self.peak.max(self.active);
             let walk = interpreter::start_iteration(vu, cs, due, false, io);
             vu.x.delayed = delayed;
             self.settle(walk, vu, cs, io, timers, data);

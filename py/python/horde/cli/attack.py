@@ -57,6 +57,12 @@ def register(commands: Any) -> None:
     tls.add_argument("--tls-min", default="1.2", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
     tls.add_argument("--tls-max", default="1.3", choices=("1.2", "1.3"), help="highest TLS version (default 1.3)")
     tls.add_argument(
+        "--tls-resumption",
+        default="per_vu",
+        choices=("per_vu", "shared", "off"),
+        help="who resumes TLS sessions on reconnect: each connection its own (per_vu, default), any (shared), none",
+    )
+    tls.add_argument(
         "--resolve",
         action="append",
         default=[],
@@ -88,7 +94,14 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             send_window=args.send_window,
             outputs=args.out,
-            tls=Tls(ca=args.cacert, cert=args.cert, key=args.key, min_version=args.tls_min, max_version=args.tls_max),
+            tls=Tls(
+                ca=args.cacert,
+                cert=args.cert,
+                key=args.key,
+                min_version=args.tls_min,
+                max_version=args.tls_max,
+                resumption=args.tls_resumption,
+            ),
             insecure=args.insecure,
             hosts=_resolve(args.resolve),
             max_redirects=args.max_redirects,
