@@ -31,7 +31,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WINDOW = (3.0, 8.0)  # steady window, seconds after the generator starts
-NGINX_CONF = """
+# What every benchmark nginx shares: one worker, no access log, temp files in its own dir.
+NGINX_PRELUDE = """
 daemon off; master_process off; worker_processes 1;
 error_log {dir}/error.log; pid {dir}/nginx.pid;
 events {{ worker_connections 8192; }}
@@ -39,7 +40,10 @@ http {{
     access_log off; keepalive_requests 100000000;
     client_body_temp_path {dir}/b; proxy_temp_path {dir}/p; fastcgi_temp_path {dir}/f;
     uwsgi_temp_path {dir}/u; scgi_temp_path {dir}/s;
-    server {{
+"""
+NGINX_CONF = (
+    NGINX_PRELUDE
+    + """    server {{
         listen 127.0.0.1:{port};
         location / {{ return 200 "ok\\n"; }}
         location /item/ {{ return 200 "ok\\n"; }}
@@ -48,6 +52,7 @@ http {{
     }}
 }}
 """
+)
 
 
 @dataclass

@@ -1,12 +1,17 @@
 """HTTPS side by side: horde (rustls over io_uring) against wrk (OpenSSL) on the same TLS nginx.
 
-Two scenarios, 3 interleaved repetitions, CPU-microseconds per request over the steady window as in
-compare.py (whose helpers this reuses):
+Three scenarios, 3 interleaved repetitions, CPU-microseconds per request over the steady window as
+in compare.py (whose helpers this reuses):
 
-- keep-alive at saturation: 64 connections back to back;
-- a new connection per request (`Connection: close`): the TLS handshake cost. wrk does a full
-  handshake every time; horde is measured with resumption off (the same work) and with its default
-  per-VU resumption.
+- keep-alive at saturation: 64 connections back to back (one handshake each);
+- a new connection per request (`Connection: close`) to a server that resumes sessions: wrk and
+  horde (per-VU resumption, its default) both resume;
+- a new connection per request to a server that refuses resumption (no session cache, no
+  tickets): a full handshake every time. horde is measured verifying the chain (as a client
+  must) and with --insecure (no verification, which is what wrk does).
+
+nginx logs whether it resumed each session on the new-connection servers, and the table reports
+that share per run, so what was compared is on the record.
 
     python benches/tls.py            # prints the table
     python benches/tls.py --write    # ... and updates benches/README.md
@@ -31,18 +36,24 @@ sys.path.insert(0, str(HERE))
 
 import compare  # noqa: E402 — benches/ is not a package
 
-TLS_CONF = """
-daemon off; master_process off; worker_processes 1;
-error_log {dir}/error.log; pid {dir}/nginx.pid;
-events {{ worker_connections 8192; }}
-http {{
-    access_log off; keepalive_requests 100000000;
-    client_body_temp_path {dir}/b; proxy_temp_path {dir}/p; fastcgi_temp_path {dir}/f;
-    uwsgi_temp_path {dir}/u; scgi_temp_path {dir}/s;
-    ssl_session_cache shared:SSL:10m; ssl_session_tickets on; ssl_protocols TLSv1.2 TLSv1.3;
+TLS_CONF = (
+    compare.NGINX_PRELUDE
+    + """    ssl_certificate {cert}; ssl_certificate_key {key}; ssl_protocols TLSv1.2 TLSv1.3;
+    log_format reuse '$ssl_session_reused';
     server {{
-        listen 127.0.0.1:{tls_port} ssl;
-        ssl_certificate {cert}; ssl_certificate_key {key};
+        listen 127.0.0.1:{keep_port} ssl;
+        location / {{ return 200 "ok\\n"; }}
+    }}
+    server {{
+        listen 127.0.0.1:{resume_port} ssl;
+        ssl_session_cache shared:SSL:10m; ssl_session_tickets on;
+        access_log {dir}/reuse.log reuse;
+        location / {{ return 200 "ok\\n"; }}
+    }}
+    server {{
+        listen 127.0.0.1:{full_port} ssl;
+        ssl_session_cache off; ssl_session_tickets off;
+        access_log {dir}/reuse.log reuse;
         location / {{ return 200 "ok\\n"; }}
     }}
     server {{
@@ -51,6 +62,21 @@ http {{
     }}
 }}
 """
+)
+
+
+class ReuseLog:
+    """nginx's per-request record of whether the TLS session was resumed ("r") or not (".")."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.seen = 0
+
+    def share_since_last(self) -> float:
+        lines = self.path.read_text().splitlines() if self.path.exists() else []
+        new = lines[self.seen :]
+        self.seen = len(lines)
+        return sum(line == "r" for line in new) / max(len(new), 1)
 
 
 def main() -> None:
@@ -68,61 +94,78 @@ def main() -> None:
     leaf.cert_chain_pems[0].write_to_path(str(pki / "cert.pem"))
     for blob in leaf.cert_chain_pems[1:]:
         blob.write_to_path(str(pki / "cert.pem"), append=True)
-    tls_port = str(compare.free_port())
+    ports = {name: str(compare.free_port()) for name in ("keep_port", "resume_port", "full_port")}
     cpus = os.cpu_count() or 2
-    nginx = compare.Nginx(cpus - 1, TLS_CONF, tls_port=tls_port, cert=str(pki / "cert.pem"), key=str(pki / "key.pem"))
-    url = f"https://localhost:{tls_port}/"
+    nginx = compare.Nginx(cpus - 1, TLS_CONF, cert=str(pki / "cert.pem"), key=str(pki / "key.pem"), **ports)
+    reuse = ReuseLog(Path(nginx.dir, "reuse.log"))
+    keep, resume, full = (f"https://localhost:{ports[k]}/" for k in ("keep_port", "resume_port", "full_port"))
     ca_args = ["--cacert", str(pki / "ca.pem")]
     close = ["-H", "Connection: close"]
     rows: dict[str, list[compare.Sample]] = {}
 
-    def add(name: str, sample: compare.Sample) -> None:
+    def add(name: str, sample: compare.Sample, logged: bool) -> None:
+        if logged:
+            sample.extra["resumed_pct"] = round(100 * reuse.share_since_last(), 1)
         rows.setdefault(name, []).append(sample)
         line = f"  {name}: {sample.cpu_us_per_req:.2f} CPU-µs/req, {sample.req_per_s:.0f} req/s {sample.extra}"
         print(line, flush=True)
 
-    def horde(extra: list[str]) -> compare.Sample:
+    def wrk(url: str, extra: list[str]) -> compare.Sample:
+        return compare.measure(["wrk", "-t1", "-c64", "-d10s", *extra, url], nginx, 10)[0]
+
+    def horde(url: str, extra: list[str]) -> compare.Sample:
         with tempfile.NamedTemporaryFile(suffix=".json") as f:
             cmd = compare.horde_cmd(url, ["-c", "64", "-d", "10s", *ca_args, *extra], f.name)
             sample, out = compare.measure(cmd, nginx, 10)
             data = json.loads(Path(f.name).read_text())
-        g = data["generator"]
         errors = sum(data["total"]["errors"].values())
         if errors:
             raise RuntimeError(f"horde had {errors} errors:\n{out}")
-        sample.extra = {"handshakes": g["tls_handshakes"], "resumed": g["tls_resumed"]}
         return sample
 
+    names = {
+        "keep-wrk": "keep-alive · wrk -t1 -c64",
+        "keep-horde": "keep-alive · horde -c 64",
+        "resume-wrk": "new connection per request, server resumes · wrk -t1 -c64",
+        "resume-horde": "new connection per request, server resumes · horde -c 64 (per-VU resumption)",
+        "full-wrk": "full handshake per request · wrk -t1 -c64 (no verification)",
+        "full-horde": "full handshake per request · horde -c 64 (verifies the chain)",
+        "full-insecure": "full handshake per request · horde -c 64 --insecure (no verification)",
+    }
     try:
         for rep in range(args.reps):
             print(f"rep {rep + 1}/{args.reps}", flush=True)
-            s, _ = compare.measure(["wrk", "-t1", "-c64", "-d10s", url], nginx, 10)
-            add("keep-alive · wrk -t1 -c64", s)
-            add("keep-alive · horde -c 64", horde([]))
-            s, _ = compare.measure(["wrk", "-t1", "-c64", "-d10s", *close, url], nginx, 10)
-            add("new connection per request · wrk -t1 -c64", s)
-            add("new connection per request · horde, resumption off", horde([*close, "--tls-resumption", "off"]))
-            add(
-                "new connection per request · horde, resumption off, --insecure (no chain check, as wrk)",
-                horde([*close, "--tls-resumption", "off", "--insecure"]),
-            )
-            add("new connection per request · horde, per-VU resumption", horde(close))
+            add(names["keep-wrk"], wrk(keep, []), False)
+            add(names["keep-horde"], horde(keep, []), False)
+            add(names["resume-wrk"], wrk(resume, close), True)
+            add(names["resume-horde"], horde(resume, close), True)
+            add(names["full-wrk"], wrk(full, close), True)
+            add(names["full-horde"], horde(full, close), True)
+            add(names["full-insecure"], horde(full, [*close, "--insecure"]), True)
     finally:
         nginx.stop()
-    table = ["| generator · scenario | CPU-µs/req median (min–max) | req/s |", "|---|---|---|"]
+    table = [
+        "| generator · scenario | CPU-µs/req median (min–max) | req/s | sessions resumed (nginx) |",
+        "|---|---|---|---|",
+    ]
     for name, samples in rows.items():
         rate = statistics.median(s.req_per_s for s in samples)
-        table.append(f"| {name} | {compare.median(samples, 'cpu_us_per_req')} | {rate:.0f} |")
-
-    def ratio(a: str, b: str) -> float:
-        return statistics.median(s.cpu_us_per_req for s in rows[a]) / statistics.median(
-            s.cpu_us_per_req for s in rows[b]
+        resumed = (
+            f"{statistics.median(s.extra['resumed_pct'] for s in samples):.0f}%"
+            if "resumed_pct" in samples[0].extra
+            else "–"
         )
+        table.append(f"| {name} | {compare.median(samples, 'cpu_us_per_req')} | {rate:.0f} | {resumed} |")
 
-    keep = ratio("keep-alive · horde -c 64", "keep-alive · wrk -t1 -c64")
-    fresh = ratio("new connection per request · horde, resumption off", "new connection per request · wrk -t1 -c64")
+    def ratio(a: str, b: str) -> str:
+        cpu = (statistics.median(s.cpu_us_per_req for s in rows[names[k]]) for k in (a, b))
+        return f"**{next(cpu) / next(cpu):.2f}×**"
+
     table.append(
-        f"\nhorde / wrk CPU per request: keep-alive **{keep:.2f}×**, a full handshake per request **{fresh:.2f}×**."
+        f"\nhorde / wrk CPU per request: keep-alive {ratio('keep-horde', 'keep-wrk')}; a resumed handshake per "
+        f"request {ratio('resume-horde', 'resume-wrk')}; a full handshake per request "
+        f"{ratio('full-insecure', 'full-wrk')} with the same work (no verification), "
+        f"{ratio('full-horde', 'full-wrk')} verifying the chain as horde does by default."
     )
     text = "\n".join(table)
     print("\n" + text)

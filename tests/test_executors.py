@@ -91,3 +91,35 @@ def test_vus_max_counts_vus_that_finished_within_a_second(nginx):
     r = run(nginx.url(), h.shared_iterations(quick(think=0.2), vus=7, iterations=7))
     assert r.generator["iterations"] == 7
     assert r.to_dict()["vus_max"] == 7
+
+
+def test_iterations_running_at_the_end_finish_within_the_graceful_stop(stall_server):
+    # Each VU's 4th iteration starts at ~0.9 s and ends at ~1.2 s, after the 1 s duration: the
+    # graceful stop (30 s by default) lets it finish.
+    stall_server.delay = 0.3
+    r = run(stall_server.url(), h.constant_vus(quick(think=0), vus=4, duration="1s"))
+    assert r.generator["interrupted"] == 0
+    assert r.errors == {} and r.requests == 16
+    assert r.journeys[0]["completed"] == 16
+    assert r.elapsed_s >= 1.15
+
+
+def test_a_short_graceful_stop_cuts_the_iterations_still_running(stall_server):
+    stall_server.delay = 0.6
+    r = run(stall_server.url(), h.constant_vus(quick(think=0), vus=3, duration="1s", graceful_stop="0.1s"))
+    # The first iterations end at 0.6 s; the second ones would end at 1.2 s, past the cut at
+    # 1 s + 0.1 s.
+    assert r.requests == 3
+    assert r.generator["interrupted"] == 3
+    assert r.journeys[0]["interrupted"] == 3
+    assert r.elapsed_s < 1.5
+
+
+def test_a_ramp_down_gives_retiring_vus_the_ramp_down_grace(stall_server):
+    # Up to 4 VUs, held, then down to 0 in 0.2 s while every VU is mid-request (0.3 s each).
+    stall_server.delay = 0.3
+    stages = [("1s", 4), ("1s", 4), ("0.2s", 0)]
+    cut = run(stall_server.url(), h.ramping_vus(quick(think=0), stages=stages, graceful_ramp_down="0s"))
+    kept = run(stall_server.url(), h.ramping_vus(quick(think=0), stages=stages, graceful_ramp_down="5s"))
+    assert cut.generator["interrupted"] > 0
+    assert kept.generator["interrupted"] == 0 and kept.errors == {}

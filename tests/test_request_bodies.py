@@ -58,7 +58,7 @@ class ExpectServer:
             self.events.append(("body", time.monotonic()))
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(rest), rest))
 
-    def stop(self) -> None:
+    def close(self) -> None:
         self.sock.close()
 
 
@@ -78,22 +78,16 @@ def test_expect_continue_gets_the_go_ahead_from_real_servers(server_class):
 
 
 def test_the_body_goes_after_the_expect_timeout_when_the_server_is_silent():
-    server = ExpectServer("silent")
-    try:
+    with contextlib.closing(ExpectServer("silent")) as server:
         r = one_post(f"http://127.0.0.1:{server.port}/", "the payload", expect_continue_timeout="300ms")
-    finally:
-        server.stop()
     assert r.errors == {} and r.checks[0]["passes"] == 2
     head, body = server.events[0][1], server.events[1][1]
     assert body - head >= 0.25, "the body waited for the expect timeout"
 
 
 def test_a_final_answer_before_the_body_means_no_body_and_no_reuse():
-    server = ExpectServer("reject")
-    try:
+    with contextlib.closing(ExpectServer("reject")) as server:
         r = one_post(f"http://127.0.0.1:{server.port}/", "the payload", expect_continue_timeout="5s")
-    finally:
-        server.stop()
     assert r.status == {"417": 2}
     assert r.generator["connections_opened"] == 2, "the connection was not reused"
     assert all(kind != "after 417" or size == 0 for kind, size in server.events), server.events

@@ -15,11 +15,10 @@ import contextlib
 import socket
 import ssl
 import threading
-from types import TracebackType
 from typing import TYPE_CHECKING, TypeVar, cast
 
 from .content import HELLO
-from .process import authority
+from .process import Stoppable, authority
 
 if TYPE_CHECKING:
     from certs import Pki
@@ -29,7 +28,7 @@ C = TypeVar("C", bound="ClientCertServer")
 VERSIONS = {"TLSv1.2": ssl.TLSVersion.TLSv1_2, "TLSv1.3": ssl.TLSVersion.TLSv1_3}
 
 
-class ClientCertServer:
+class ClientCertServer(Stoppable):
     """Serves HTTPS with the Pki's server certificate and requires a client certificate signed by its CA.
 
     Args:
@@ -91,14 +90,6 @@ class ClientCertServer:
                     connection.shutdown(socket.SHUT_RDWR)
                 connection.close()
             self._connections.clear()
-
-    def __enter__(self: C) -> C:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _accept(self, listener: socket.socket) -> None:
         while True:

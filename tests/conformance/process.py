@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, TypeVar
 if TYPE_CHECKING:
     from certs import Pki
 
+T = TypeVar("T", bound="Stoppable")
 S = TypeVar("S", bound="ServerProcess")
 
 START_TIMEOUT = 10.0
@@ -38,7 +39,22 @@ def authority(host: str, port: int) -> str:
     return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
-class ServerProcess:
+class Stoppable:
+    """A server that is stopped on leaving its `with` block."""
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self: T) -> T:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+
+class ServerProcess(Stoppable):
     """A server started as a subprocess (in its own process group) with its files in a temp dir.
 
     `start(tls, host)` returns once the port accepts connections; `stop()` kills the whole group and removes the dir.
@@ -93,14 +109,6 @@ class ServerProcess:
         if self.dir is not None:
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
-
-    def __enter__(self: S) -> S:
-        return self
-
-    def __exit__(
-        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
-    ) -> None:
-        self.stop()
 
     def _prepare(self, directory: Path) -> list[str]:
         """Write the configuration and content into `directory`; return the command line that runs the server."""

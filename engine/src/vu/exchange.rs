@@ -1,25 +1,21 @@
 //! One request/response exchange on a VU's connection: render, attach cookies, connect (TCP, then
-//! TLS for HTTPS) when needed, send, read, follow redirects, inspect, finish.
+//! TLS for HTTPS) when needed, send, read; then `outcome` follows redirects, inspects and records.
 //!
-//! Every outcome is recorded here exactly once: a response with its response time (from the
-//! intended send), service time (from the actual send) and phases, its checks, and the funnel step;
-//! or a classified failure. Each redirect hop is recorded as a response of its own, timed from when
-//! the previous hop's response arrived. A failure before any byte on a reused keep-alive
-//! connection (the server closed it while idle) is retried once on a fresh connection, as
-//! browsers do.
+//! The worker's events for the VU land here (`on_connect`, `on_recv`, `on_deadline`); the
+//! request's bytes go out through `outgoing`.
 
 use std::sync::Arc;
 
 use super::inflight::Inflight;
-use super::inspect::{inspect, Response};
+use super::outcome::{complete, fail, interrupt, retry_or_fail};
+use super::outgoing::{attach_cookies, release_body, send_request};
 use super::pool::{Lease, Pools};
-use super::{cookies, decode, redirect, transport, Phase, Vu};
+use super::{redirect, transport, Phase, Vu};
 use crate::clock::RealtimeOffset;
 use crate::metrics::{ErrorClass, Failure, Frame};
 use crate::net::origins::Origins;
 use crate::net::{socket, Ring};
-use crate::plan::compile::ns;
-use crate::plan::options::{ConnectionPolicy, CookiePolicy};
+use crate::plan::options::CookiePolicy;
 use crate::plan::request::Encoding;
 use crate::plan::{CompiledPlan, CompiledRequest};
 
@@ -97,7 +93,7 @@ pub fn begin(
 
 /// Starts (or restarts, after a redirect) the current hop: on the open connection when it goes
 /// to the same origin, else on a new one.
-fn start(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> Outcome {
+pub(super) fn start(vu: &mut Vu, request: &CompiledRequest, jk: usize, io: &mut Io<'_>) -> Outcome {
     vu.reader.begin(request.head_request);
     vu.head.clear();
     vu.body.clear();
@@ -148,79 +144,11 @@ pub fn cancel_waiting(vu: &mut Vu, io: &mut Io<'_>) {
 }
 
 /// Gives a pooled connection back (open: for the next VU; closed: its place).
-fn release(vu: &mut Vu, io: &mut Io<'_>) {
+pub(super) fn release(vu: &mut Vu, io: &mut Io<'_>) {
     if vu.pooled {
         vu.pooled = false;
         io.pools.release(vu.conn_target, &mut vu.conn);
     }
-}
-
-/// The bytes of the current hop's request.
-fn request_bytes<'a>(vu: &'a Vu, request: &'a CompiledRequest) -> &'a [u8] {
-    match (&request.encoding, vu.x.own_bytes) {
-        (Encoding::Static(b), false) => b,
-        _ => &vu.tx,
-    }
-}
-
-fn send_request(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
-    // `tx` is moved out and back so the bytes can be borrowed while the VU is lent mutably; its
-    // heap buffer (what the ring reads) does not move.
-    let tx = std::mem::take(&mut vu.tx);
-    let bytes: &[u8] = match (&request.encoding, vu.x.own_bytes) {
-        (Encoding::Static(b), false) => b,
-        _ => &tx,
-    };
-    let head = head_len(bytes);
-    if request.expect_continue && head < bytes.len() {
-        // The head goes alone; the body follows on `100 Continue` or after the expect timeout.
-        vu.x.body_held = true;
-        let wait = ns(io.plan.plan.options.http.expect_continue_timeout_s);
-        transport::send(vu, &bytes[..head], wait.min(request.timeout_ns), io);
-    } else {
-        transport::send(vu, bytes, request.timeout_ns, io);
-    }
-    vu.tx = tx;
-}
-
-fn head_len(request: &[u8]) -> usize {
-    memchr::memmem::find(request, b"\r\n\r\n").map_or(request.len(), |i| i + 4)
-}
-
-/// Sends the body held back for `Expect: 100-continue` and gives the exchange its full timeout.
-fn release_body(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
-    vu.x.body_held = false;
-    let tx = std::mem::take(&mut vu.tx);
-    let bytes: &[u8] = match (&request.encoding, vu.x.own_bytes) {
-        (Encoding::Static(b), false) => b,
-        _ => &tx,
-    };
-    transport::send_body(vu, &bytes[head_len(bytes)..], io);
-    vu.tx = tx;
-    let sent = if vu.x.sent_ns > 0 {
-        vu.x.sent_ns
-    } else {
-        io.now_ns
-    };
-    io.inflight
-        .arm(vu.slot, sent + request.timeout_ns, vu.x.urgent);
-}
-
-/// Adds the jar's cookies for the current hop's URL to its request, if the jar has any.
-fn attach_cookies(vu: &mut Vu, request: &CompiledRequest, io: &mut Io<'_>) {
-    if !cookies::any(vu.jar.as_deref()) {
-        return;
-    }
-    let origin = io.origins.get(vu.x.target);
-    let Some(value) = cookies::request_url(origin, request_bytes(vu, request))
-        .and_then(|url| cookies::header_value(vu.jar.as_deref()?, &url))
-    else {
-        return;
-    };
-    let mut out = std::mem::take(&mut vu.scratch);
-    cookies::with_cookies(request_bytes(vu, request), &value, &mut out);
-    vu.scratch = std::mem::replace(&mut vu.tx, out);
-    vu.x.own_bytes = true;
 }
 
 /// The connect completed with `result`.
@@ -387,196 +315,4 @@ pub fn abort(vu: &mut Vu, io: &mut Io<'_>) {
     if vu.phase.in_io() && vu.conn.is_open() {
         io.ring.cancel_fd(vu.conn.fd);
     }
-}
-
-fn complete(
-    vu: &mut Vu,
-    request: &CompiledRequest,
-    jk: usize,
-    io: &mut Io<'_>,
-    done_ns: u64,
-) -> Outcome {
-    let head = *vu.reader.head().expect("a complete response has a head");
-    let sent = vu.x.sent_ns;
-    // Kernel stamps are exact; clamp only against clock-offset noise.
-    let done = done_ns.clamp(sent, io.now_ns.max(sent));
-    let http = &io.plan.plan.options.http;
-    let mut set_cookies = false;
-    if head.set_cookie && http.cookies != CookiePolicy::Off {
-        let origin = io.origins.get(vu.x.target);
-        if let Some(url) = cookies::request_url(origin, request_bytes(vu, request)) {
-            let jar = vu.jar.get_or_insert_with(Default::default);
-            set_cookies = cookies::store(jar, &vu.head, &url);
-        }
-    }
-    let follow = head.location && redirect::is_redirect(head.status) && request.max_redirects > 0;
-    let hop = if follow {
-        let next = if vu.x.redirects_left == 0 {
-            Err(Failure::new(
-                ErrorClass::TooManyRedirects,
-                "more redirects than max_redirects allows",
-            ))
-        } else {
-            let mut chain = std::mem::take(&mut vu.chain);
-            let next = redirect::next(
-                head.status,
-                &vu.head,
-                request_bytes(vu, request),
-                vu.x.target,
-                &mut chain,
-                set_cookies,
-                io.origins,
-                http,
-            );
-            vu.chain = chain;
-            next
-        };
-        match next {
-            Ok(hop) => Some(hop),
-            Err(f) => return fail(vu, request, jk, io, f),
-        }
-    } else {
-        None
-    };
-    let mut decoded = None;
-    if hop.is_none() && request.keep_body && !http.compression.is_empty() {
-        let max = io.plan.limits.max_body_bytes;
-        match decode::decode(head.coding, &mut vu.body, &mut vu.scratch, max) {
-            Ok(n) => decoded = n,
-            // The body cannot be inspected: the request failed.
-            Err(f) => return fail(vu, request, jk, io, f),
-        }
-    }
-    // A request batched early into a wake-up is timed from when it was really sent.
-    let from = vu.x.intended_ns.min(sent);
-    let (lo, hi) = io.plan.expected_status;
-    let status_ok = (lo..=hi).contains(&head.status);
-    let key = &mut io.frame.keys[vu.x.key];
-    key.record_response(head.status, done - from, done - sent, status_ok);
-    let first = vu.x.first_rx_ns.clamp(sent, done);
-    key.record_phases(vu.x.connect_ns, vu.x.tls_ns, first - sent, done - first);
-    key.bytes_decoded += decoded.unwrap_or(0);
-    vu.x.last_rx_ns = done;
-    vu.conn_requests += 1;
-    // A final answer before the held body went out (417, 401, …) leaves the server unsure
-    // whether a body follows: that connection is not reused.
-    if !head.keep_alive || http.connections == ConnectionPolicy::PerRequest || vu.x.body_held {
-        vu.conn.close();
-    }
-    if let Some(hop) = hop {
-        io.frame.generator.redirects += 1;
-        io.inflight.disarm(vu.slot);
-        vu.tx = hop.bytes;
-        vu.x = super::Exchange {
-            request: vu.x.request,
-            key: vu.x.key,
-            intended_ns: done,
-            urgent: true,
-            target: hop.target,
-            own_bytes: true,
-            redirects_left: vu.x.redirects_left - 1,
-            ..Default::default()
-        };
-        attach_cookies(vu, request, io);
-        return start(vu, request, jk, io);
-    }
-    let frame = &mut *io.frame;
-    let mut findings = super::inspect::Findings {
-        checks_ok: true,
-        extract_failed: false,
-    };
-    if !request.checks.is_empty() || !request.extracts.is_empty() {
-        let response = Response {
-            status: head.status,
-            head: &vu.head,
-            body: &vu.body,
-        };
-        let checks = &mut frame.checks;
-        findings = inspect(
-            &response,
-            &request.checks,
-            &request.extracts,
-            &mut vu.vars,
-            vu.jar.as_deref(),
-            &mut |id, ok| {
-                if ok {
-                    checks[id].passes += 1;
-                } else {
-                    checks[id].fails += 1;
-                }
-            },
-        );
-    }
-    let step = &mut frame.journeys[jk].steps[request.step];
-    match (status_ok, findings.checks_ok) {
-        (true, true) => step.ok += 1,
-        (false, _) => step.bad_status += 1,
-        (true, false) => step.check_failed += 1,
-    }
-    finish(vu, io);
-    if findings.extract_failed {
-        io.frame.journeys[jk].steps[request.step].aborted += 1;
-        return Outcome::Abort;
-    }
-    Outcome::Response
-}
-
-fn retry_or_fail(
-    vu: &mut Vu,
-    request: &CompiledRequest,
-    jk: usize,
-    io: &mut Io<'_>,
-    failure: Failure,
-) -> Outcome {
-    let stale_keep_alive = !vu.x.got_data && vu.conn_requests > 0 && !vu.x.retried;
-    if !stale_keep_alive {
-        return fail(vu, request, jk, io, failure);
-    }
-    io.frame.generator.reconnects += 1;
-    vu.x.retried = true;
-    vu.x.received = 0;
-    vu.reader.begin(request.head_request);
-    match transport::connect(vu, vu.x.target, io) {
-        Ok(()) => Outcome::Pending,
-        Err(f) => fail(vu, request, jk, io, f),
-    }
-}
-
-fn fail(
-    vu: &mut Vu,
-    request: &CompiledRequest,
-    jk: usize,
-    io: &mut Io<'_>,
-    failure: Failure,
-) -> Outcome {
-    io.frame.keys[request.key].record_failure(failure);
-    let step = &mut io.frame.journeys[jk].steps[request.step];
-    if matches!(
-        failure.class,
-        ErrorClass::RequestTimeout | ErrorClass::ConnectTimeout
-    ) {
-        step.timeout += 1;
-    } else {
-        step.error += 1;
-    }
-    vu.conn.close();
-    finish(vu, io);
-    // Values this request was to extract are now missing: later steps that need them abort.
-    for e in &request.extracts {
-        vu.vars.unset(e.slot);
-    }
-    Outcome::Failed
-}
-
-fn interrupt(vu: &mut Vu, io: &mut Io<'_>) -> Outcome {
-    io.frame.generator.interrupted += 1;
-    vu.conn.close();
-    finish(vu, io);
-    Outcome::Interrupted
-}
-
-fn finish(vu: &mut Vu, io: &mut Io<'_>) {
-    vu.phase = Phase::Idle;
-    io.inflight.disarm(vu.slot);
-    release(vu, io);
 }

@@ -8,6 +8,8 @@ pub mod exchange;
 pub mod inflight;
 pub mod inspect;
 pub mod interpreter;
+mod outcome;
+mod outgoing;
 pub mod pool;
 pub mod redirect;
 pub mod render;

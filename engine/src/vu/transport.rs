@@ -107,19 +107,24 @@ fn flush_and_read(vu: &mut Vu, io: &mut Io<'_>) {
     }
 }
 
+/// What goes on the wire for `bytes`: themselves, or their TLS records.
+fn on_the_wire<'a>(tls: Option<&'a mut TlsConn>, bytes: &'a [u8]) -> &'a [u8] {
+    match tls {
+        Some(tls) => {
+            tls.write(bytes);
+            tls.flush()
+        }
+        None => bytes,
+    }
+}
+
 /// Sends `bytes` (the request) and reads the response; arms the request's deadline.
 pub fn send(vu: &mut Vu, bytes: &[u8], timeout_ns: u64, io: &mut Io<'_>) {
     vu.phase = Phase::Exchanging;
     // Bytes of a TLS handshake are not the response: its first byte is still to come.
     vu.x.received = 0;
     let msg = vu.conn.prepare_recv(io.plan.limits.max_head_bytes);
-    let wire: &[u8] = match vu.conn.tls.as_deref_mut() {
-        Some(tls) => {
-            tls.write(bytes);
-            tls.flush()
-        }
-        None => bytes,
-    };
+    let wire = on_the_wire(vu.conn.tls.as_deref_mut(), bytes);
     // SAFETY: `wire` is the plan's static bytes, the VU's `tx` (not touched until the exchange
     // ends) or the TLS session's send buffer (not flushed again before the linked receive
     // completes); the msghdr and receive buffer live in the boxed connection, neither moved nor
@@ -142,13 +147,7 @@ pub fn send(vu: &mut Vu, bytes: &[u8], timeout_ns: u64, io: &mut Io<'_>) {
 
 /// Sends a request body held back for `Expect: 100-continue`, while the receive goes on.
 pub fn send_body(vu: &mut Vu, body: &[u8], io: &mut Io<'_>) {
-    let wire: &[u8] = match vu.conn.tls.as_deref_mut() {
-        Some(tls) => {
-            tls.write(body);
-            tls.flush()
-        }
-        None => body,
-    };
+    let wire = on_the_wire(vu.conn.tls.as_deref_mut(), body);
     // SAFETY: as in `send` (the head's send has completed: its linked receive did).
     unsafe {
         io.ring.send(

@@ -130,7 +130,10 @@ impl ScenarioRun {
         let target = c.target(now) as u32;
         let grace = c.graceful_ramp_down_ns();
         let end = c.end_ns();
-        if target < self.running {
+        // A ramp-down retires VUs, which get the ramp-down grace to finish their iteration. At the
+        // scenario's end the target is 0 too, but iterations still running get the graceful stop
+        // (`cut_deadline`), as in k6: no VU retires then.
+        if target < self.running && now < end {
             for slot in self.first_slot + target..self.first_slot + self.running {
                 vus[slot as usize].retiring = true;
             }

@@ -1,15 +1,7 @@
-//! HTTPS over the ring: rustls as a byte pump.
-//!
-//! rustls never touches a socket here. Ciphertext the ring received is fed to the session, which
-//! hands back plaintext for the HTTP parser; what the session wants to send (handshake flights,
-//! encrypted requests) is written into a buffer that stays put until the ring's send completes.
-//! The worker's event loop does the I/O exactly as for plain HTTP.
-//!
-//! The configuration is built once per run from the plan: roots (Mozilla's, plus a CA file),
-//! client certificate, version bounds, ALPN `http/1.1`, resumption. Failures are classified here
-//! so that one untrusted certificate shows up as one line in the summary, not a thousand.
+//! The run's TLS client configuration, built once from the plan: roots (Mozilla's, plus a CA
+//! file), client certificate, version bounds, cipher order, ALPN `http/1.1`, who resumes whose
+//! sessions, and the explicit opt-out of verification.
 
-use std::io::{self, Read};
 use std::sync::Arc;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -17,20 +9,14 @@ use rustls::client::Resumption;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{
-    AlertDescription, CertificateError, ClientConfig, ClientConnection, DigitallySignedStruct,
-    Error, PeerIncompatible, RootCertStore, SignatureScheme,
-};
+use rustls::{ClientConfig, DigitallySignedStruct, Error, RootCertStore, SignatureScheme};
 
-use crate::metrics::{ErrorClass, Failure};
 use crate::plan::options::TlsOptions;
 
 /// Sessions a VU remembers per server (TLS 1.3 tickets are single-use; servers send two).
 const SESSIONS_PER_VU: usize = 4;
 /// Sessions a worker remembers when they are shared between its VUs.
 const SESSIONS_PER_WORKER: usize = 4096;
-/// Room made for each read of decrypted bytes.
-const PLAIN_CHUNK: usize = 16 * 1024;
 
 /// Who may resume whose TLS sessions.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -270,228 +256,6 @@ impl ServerCertVerifier for NoVerification {
     }
 }
 
-/// The TLS server name for a URL host: a DNS name, or an IP address (verified against the
-/// certificate's IP addresses; no SNI is sent for it).
-pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    ServerName::try_from(
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
-    )
-    .map_err(|e| format!("{host:?} is not a valid TLS server name: {e}"))
-}
-
-/// One connection's TLS session and its buffers.
-pub struct TlsConn {
-    session: ClientConnection,
-    plain: Vec<u8>,
-    plain_start: usize,
-    out: Vec<u8>,
-    received_any: bool,
-    /// The server sent close_notify: no more data will come.
-    pub peer_closed: bool,
-}
-
-impl TlsConn {
-    /// Starts a client session (the ClientHello is queued; `flush` writes it out).
-    pub fn new(config: Arc<ClientConfig>, name: ServerName<'static>) -> Result<TlsConn, Failure> {
-        let session = ClientConnection::new(config, name).map_err(|e| classify(&e, true))?;
-        Ok(TlsConn {
-            session,
-            plain: Vec::new(),
-            plain_start: 0,
-            out: Vec::new(),
-            received_any: false,
-            peer_closed: false,
-        })
-    }
-
-    /// Whether the handshake is still going on.
-    pub fn is_handshaking(&self) -> bool {
-        self.session.is_handshaking()
-    }
-
-    /// Whether the session has bytes to send.
-    pub fn wants_write(&self) -> bool {
-        self.session.wants_write()
-    }
-
-    /// Whether the handshake resumed an earlier session.
-    pub fn resumed(&self) -> bool {
-        self.session.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
-    }
-
-    /// Encrypts a request for sending (call `flush` next).
-    pub fn write(&mut self, plaintext: &[u8]) {
-        // The session buffers plaintext without limit by default, so this cannot fail.
-        let _ = io::Write::write_all(&mut self.session.writer(), plaintext);
-    }
-
-    /// Moves everything the session wants to send into the send buffer and returns it. The buffer
-    /// is only touched again by the next `flush`, after the ring's send has completed.
-    pub fn flush(&mut self) -> &[u8] {
-        self.out.clear();
-        while self.session.wants_write() {
-            // Writing into a Vec cannot fail.
-            if self.session.write_tls(&mut self.out).is_err() {
-                break;
-            }
-        }
-        &self.out
-    }
-
-    /// Feeds received ciphertext (all of it is consumed) and collects the plaintext it carried.
-    pub fn feed(&mut self, mut ciphertext: &[u8]) -> Result<(), Failure> {
-        if !self.received_any && !ciphertext.is_empty() {
-            self.received_any = true;
-            // A TLS record starts with a content type 20..=24; "HTTP/1.1 400" does not.
-            if !(20..=24).contains(&ciphertext[0]) {
-                return Err(Failure::new(
-                    ErrorClass::TlsNotTls,
-                    "the server answered without TLS (a plain HTTP port?)",
-                ));
-            }
-        }
-        let handshaking = self.session.is_handshaking();
-        while !ciphertext.is_empty() {
-            // read_tls refuses more when the session's buffers are full: process what it has,
-            // drain the plaintext, and it takes more. Twice in a row means it never will.
-            if self.session.read_tls(&mut ciphertext).is_err() {
-                self.process(handshaking)?;
-                if self.session.read_tls(&mut ciphertext).is_err() {
-                    return Err(Failure::new(
-                        ErrorClass::TlsProtocolError,
-                        "the TLS session would not take more data",
-                    ));
-                }
-            }
-            self.process(handshaking)?;
-        }
-        Ok(())
-    }
-
-    fn process(&mut self, handshaking: bool) -> Result<(), Failure> {
-        let state = self
-            .session
-            .process_new_packets()
-            .map_err(|e| classify(&e, handshaking))?;
-        if state.peer_has_closed() {
-            self.peer_closed = true;
-        }
-        self.drain_plaintext()
-    }
-
-    fn drain_plaintext(&mut self) -> Result<(), Failure> {
-        if self.plain_start > 0 && self.plain_start == self.plain.len() {
-            self.plain.clear();
-            self.plain_start = 0;
-        }
-        loop {
-            let len = self.plain.len();
-            self.plain.resize(len + PLAIN_CHUNK, 0);
-            match self.session.reader().read(&mut self.plain[len..]) {
-                Ok(n) => {
-                    self.plain.truncate(len + n);
-                    if n == 0 {
-                        self.peer_closed = true;
-                        return Ok(());
-                    }
-                }
-                Err(e) => {
-                    self.plain.truncate(len);
-                    return match e.kind() {
-                        io::ErrorKind::WouldBlock => Ok(()),
-                        _ => Err(Failure::new(
-                            ErrorClass::TlsProtocolError,
-                            "the TLS stream ended without close_notify",
-                        )),
-                    };
-                }
-            }
-        }
-    }
-
-    /// Decrypted bytes not yet consumed.
-    pub fn plaintext(&self) -> &[u8] {
-        &self.plain[self.plain_start..]
-    }
-
-    /// Marks `n` decrypted bytes consumed.
-    pub fn consume(&mut self, n: usize) {
-        self.plain_start += n;
-        if self.plain_start == self.plain.len() {
-            self.plain.clear();
-            self.plain_start = 0;
-        }
-    }
-}
-
-/// Classifies a rustls error. `handshaking`: it happened before the handshake completed.
-pub fn classify(e: &Error, handshaking: bool) -> Failure {
-    use ErrorClass::*;
-    match e {
-        Error::InvalidCertificate(c) => match c {
-            CertificateError::UnknownIssuer => Failure::new(
-                TlsUntrustedCertificate,
-                "the server's certificate is not signed by a trusted CA (add it with ca_file)",
-            ),
-            CertificateError::Expired | CertificateError::ExpiredContext { .. } => Failure::new(
-                TlsExpiredCertificate,
-                "the server's certificate has expired",
-            ),
-            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
-                Failure::new(
-                    TlsExpiredCertificate,
-                    "the server's certificate is not valid yet",
-                )
-            }
-            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
-                Failure::new(
-                    TlsHostnameMismatch,
-                    "the server's certificate is not valid for the URL's host name",
-                )
-            }
-            _ => Failure::new(
-                TlsBadCertificate,
-                "the server's certificate was rejected (bad signature, purpose or encoding)",
-            ),
-        },
-        Error::PeerIncompatible(
-            PeerIncompatible::ServerDoesNotSupportTls12Or13
-            | PeerIncompatible::ServerTlsVersionIsDisabledByOurConfig
-            | PeerIncompatible::Tls12NotOffered
-            | PeerIncompatible::Tls12NotOfferedOrEnabled
-            | PeerIncompatible::SupportedVersionsExtensionRequired,
-        )
-        | Error::AlertReceived(AlertDescription::ProtocolVersion) => Failure::new(
-            TlsVersionMismatch,
-            "no TLS version in common with the server (see min_version/max_version)",
-        ),
-        Error::AlertReceived(
-            AlertDescription::CertificateRequired
-            | AlertDescription::BadCertificate
-            | AlertDescription::UnknownCA
-            | AlertDescription::UnsupportedCertificate
-            | AlertDescription::CertificateUnknown
-            | AlertDescription::CertificateRevoked
-            | AlertDescription::CertificateExpired
-            | AlertDescription::AccessDenied,
-        ) => Failure::new(
-            TlsClientCertificateRejected,
-            "the server rejected the client certificate (or wanted one)",
-        ),
-        Error::InvalidMessage(_) if handshaking => Failure::new(
-            TlsNotTls,
-            "the server's answer is not a TLS handshake (a plain HTTP port?)",
-        ),
-        _ if handshaking => Failure::new(
-            TlsHandshakeFailed,
-            "the TLS handshake failed (no cipher, group or signature scheme in common?)",
-        ),
-        _ => Failure::new(TlsProtocolError, "TLS failed on an established connection"),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -539,43 +303,5 @@ mod tests {
                 "options.http.tls.client_key",
             ]
         );
-    }
-
-    #[test]
-    fn classification_names_the_cause() {
-        let c = |e: Error| classify(&e, true).class;
-        assert_eq!(
-            c(Error::InvalidCertificate(CertificateError::UnknownIssuer)),
-            ErrorClass::TlsUntrustedCertificate
-        );
-        assert_eq!(
-            c(Error::InvalidCertificate(CertificateError::Expired)),
-            ErrorClass::TlsExpiredCertificate
-        );
-        assert_eq!(
-            c(Error::InvalidCertificate(CertificateError::NotValidForName)),
-            ErrorClass::TlsHostnameMismatch
-        );
-        assert_eq!(
-            c(Error::AlertReceived(AlertDescription::ProtocolVersion)),
-            ErrorClass::TlsVersionMismatch
-        );
-        assert_eq!(
-            classify(
-                &Error::AlertReceived(AlertDescription::CertificateRequired),
-                false
-            )
-            .class,
-            ErrorClass::TlsClientCertificateRejected
-        );
-    }
-
-    #[test]
-    fn plain_http_answer_is_not_tls() {
-        let setup = TlsSetup::build(&TlsOptions::default()).unwrap();
-        let mut t = TlsConn::new(setup.for_worker(), server_name("localhost").unwrap()).unwrap();
-        assert!(!t.flush().is_empty(), "a ClientHello to send");
-        let e = t.feed(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();
-        assert_eq!(e.class, ErrorClass::TlsNotTls);
     }
 }
