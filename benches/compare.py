@@ -61,6 +61,8 @@ class Sample:
     req_per_s: float
     rss_kb: int
     extra: dict[str, float] = field(default_factory=dict)
+    # nginx's CPU per request over the same window: what the generator's traffic costs the target.
+    server_cpu_us_per_req: float = 0.0
 
 
 def free_port() -> int:
@@ -124,9 +126,9 @@ def measure(cmd: list[str], nginx: Nginx, seconds: float) -> tuple[Sample, str]:
     proc = subprocess.Popen(["taskset", "-c", "0", *cmd], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     start = time.monotonic()
     time.sleep(WINDOW[0])
-    c0, r0, t0 = cpu_ticks(proc.pid), nginx.requests(), time.monotonic()
+    c0, s0, r0, t0 = cpu_ticks(proc.pid), cpu_ticks(nginx.proc.pid), nginx.requests(), time.monotonic()
     time.sleep(WINDOW[1] - WINDOW[0])
-    c1, r1, t1 = cpu_ticks(proc.pid), nginx.requests(), time.monotonic()
+    c1, s1, r1, t1 = cpu_ticks(proc.pid), cpu_ticks(nginx.proc.pid), nginx.requests(), time.monotonic()
     rss = 0
     while proc.poll() is None and time.monotonic() - start < seconds + 30:
         rss = max(rss, peak_rss_kb(proc.pid))
@@ -134,7 +136,8 @@ def measure(cmd: list[str], nginx: Nginx, seconds: float) -> tuple[Sample, str]:
     out = proc.communicate(timeout=60)[0]
     requests = max(r1 - r0 - 1, 1)
     cpu_us = (c1 - c0) / CLK_TCK * 1e6
-    return Sample(cpu_us / requests, requests / (t1 - t0), rss), out
+    server_us = (s1 - s0) / CLK_TCK * 1e6
+    return Sample(cpu_us / requests, requests / (t1 - t0), rss, server_cpu_us_per_req=server_us / requests), out
 
 
 def horde_cmd(url: str, args: list[str], json_out: str) -> list[str]:

@@ -107,7 +107,10 @@ def main() -> None:
         if logged:
             sample.extra["resumed_pct"] = round(100 * reuse.share_since_last(), 1)
         rows.setdefault(name, []).append(sample)
-        line = f"  {name}: {sample.cpu_us_per_req:.2f} CPU-µs/req, {sample.req_per_s:.0f} req/s {sample.extra}"
+        line = (
+            f"  {name}: {sample.cpu_us_per_req:.2f} CPU-µs/req, {sample.req_per_s:.0f} req/s, "
+            f"nginx {sample.server_cpu_us_per_req:.1f} CPU-µs/req {sample.extra}"
+        )
         print(line, flush=True)
 
     def wrk(url: str, extra: list[str]) -> compare.Sample:
@@ -145,8 +148,8 @@ def main() -> None:
     finally:
         nginx.stop()
     table = [
-        "| generator · scenario | CPU-µs/req median (min–max) | req/s | sessions resumed (nginx) |",
-        "|---|---|---|---|",
+        "| generator · scenario | CPU-µs/req median (min–max) | req/s | nginx CPU-µs/req | sessions resumed (nginx) |",
+        "|---|---|---|---|---|",
     ]
     for name, samples in rows.items():
         rate = statistics.median(s.req_per_s for s in samples)
@@ -155,7 +158,10 @@ def main() -> None:
             if "resumed_pct" in samples[0].extra
             else "–"
         )
-        table.append(f"| {name} | {compare.median(samples, 'cpu_us_per_req')} | {rate:.0f} | {resumed} |")
+        server = statistics.median(s.server_cpu_us_per_req for s in samples)
+        table.append(
+            f"| {name} | {compare.median(samples, 'cpu_us_per_req')} | {rate:.0f} | {server:.1f} | {resumed} |"
+        )
 
     def ratio(a: str, b: str) -> str:
         cpu = (statistics.median(s.cpu_us_per_req for s in rows[names[k]]) for k in (a, b))

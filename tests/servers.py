@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import os
 import shutil
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -255,6 +257,16 @@ class Prometheus:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class _QuietServer(http.server.ThreadingHTTPServer):
+    """Does not print a traceback when a client goes away mid-response (a run cut short does that)."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)  # type: ignore[arg-type]
+
+
 class JarServer:
     """Cookies and redirects, on 127.0.0.1 and (for cross-origin hops) 127.0.0.2, same port.
 
@@ -268,8 +280,6 @@ class JarServer:
     """
 
     def __init__(self) -> None:
-        import http.server
-
         outer = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -293,8 +303,7 @@ class JarServer:
         self._lock = threading.Lock()
         self._servers = []
         for host in ("127.0.0.1", "127.0.0.2"):
-            server = http.server.ThreadingHTTPServer((host, self.port), Handler)
-            server.daemon_threads = True
+            server = _QuietServer((host, self.port), Handler)
             threading.Thread(target=server.serve_forever, daemon=True).start()
             self._servers.append(server)
 
