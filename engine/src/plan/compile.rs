@@ -20,6 +20,7 @@ use crate::net::tls::TlsSetup;
 use crate::net::{dns, tls};
 use crate::thresholds::{self, CompiledThreshold};
 
+use super::keys::{intern, KeyTables};
 pub use super::keys::{CheckKey, CompiledFeeder, JourneyKey, MetricKey, RequestKey, Target};
 pub use super::program::CompiledRequest;
 
@@ -183,10 +184,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         .iter()
         .flat_map(|f| f.slots.iter().copied())
         .collect();
-    let mut keys: Vec<RequestKey> = Vec::new();
-    let mut checks: Vec<CheckKey> = Vec::new();
+    let mut tables = KeyTables::default();
     let mut journeys: Vec<JourneyKey> = Vec::new();
-    let mut metrics: Vec<MetricKey> = Vec::new();
     let mut scenarios = Vec::new();
     let timeout_ns = ns(plan.options.http.timeout_s);
     let compression = &plan.options.http.compression;
@@ -198,42 +197,6 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
             let Some(journey) = plan.journeys.get(journey_name) else {
                 continue;
             };
-            let mut request_key = |name: &str, method: &str| {
-                intern(
-                    &mut keys,
-                    RequestKey {
-                        scenario: scenario_name.clone(),
-                        name: name.into(),
-                        method: method.into(),
-                    },
-                )
-            };
-            let mut check_key = |request: &str, name: &str| {
-                intern(
-                    &mut checks,
-                    CheckKey {
-                        scenario: scenario_name.clone(),
-                        request: request.into(),
-                        name: name.into(),
-                    },
-                )
-            };
-            let mut metric =
-                |name: &str, kind: MetricKind| match metrics.iter().position(|m| m.name == name) {
-                    Some(i) if metrics[i].kind == kind => Ok(i),
-                    Some(i) => Err(format!(
-                        "metric {name:?} is a {:?} elsewhere, here a {kind:?}",
-                        metrics[i].kind
-                    )
-                    .to_lowercase()),
-                    None => {
-                        metrics.push(MetricKey {
-                            name: name.into(),
-                            kind,
-                        });
-                        Ok(metrics.len() - 1)
-                    }
-                };
             let mut cx = Context {
                 scenario: scenario_name,
                 vars: &mut vars,
@@ -241,9 +204,7 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
                 timeout_ns,
                 max_redirects: plan.options.http.max_redirects,
                 accept_encoding: accept_encoding.clone(),
-                request_key: &mut request_key,
-                check_key: &mut check_key,
-                metric: &mut metric,
+                keys: &mut tables,
                 target: &mut *target,
             };
             let compiled = compile_journey(
@@ -296,37 +257,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         .iter()
         .filter(|(n, _)| !used.contains(&n.as_str()))
     {
-        let (mut k, mut c, mut m): (Vec<RequestKey>, Vec<CheckKey>, Vec<MetricKey>) =
-            Default::default();
-        let mut request_key = |n: &str, method: &str| {
-            intern(
-                &mut k,
-                RequestKey {
-                    scenario: String::new(),
-                    name: n.into(),
-                    method: method.into(),
-                },
-            )
-        };
-        let mut check_key = |r: &str, n: &str| {
-            intern(
-                &mut c,
-                CheckKey {
-                    scenario: String::new(),
-                    request: r.into(),
-                    name: n.into(),
-                },
-            )
-        };
-        let mut metric = |n: &str, kind: MetricKind| {
-            Ok(intern(
-                &mut m,
-                MetricKey {
-                    name: n.into(),
-                    kind,
-                },
-            ))
-        };
+        // Keys interned here are thrown away: nothing records them.
+        let mut scratch_keys = KeyTables::default();
         let mut scratch_vars = vars.clone();
         let mut cx = Context {
             scenario: "",
@@ -335,9 +267,7 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
             timeout_ns,
             max_redirects: plan.options.http.max_redirects,
             accept_encoding: accept_encoding.clone(),
-            request_key: &mut request_key,
-            check_key: &mut check_key,
-            metric: &mut metric,
+            keys: &mut scratch_keys,
             target: &mut |_| 0,
         };
         compile_journey(
@@ -353,6 +283,11 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         .iter()
         .map(|(n, s)| (n.clone(), s.tags.clone()))
         .collect();
+    let KeyTables {
+        requests: keys,
+        checks,
+        metrics,
+    } = tables;
     let names = thresholds::Names {
         keys: &keys,
         checks: &checks,
@@ -391,16 +326,6 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         .filter(|s| !data_slots.contains(s))
         .collect();
     (compiled, problems)
-}
-
-fn intern<T: PartialEq>(table: &mut Vec<T>, item: T) -> usize {
-    match table.iter().position(|k| *k == item) {
-        Some(i) => i,
-        None => {
-            table.push(item);
-            table.len() - 1
-        }
-    }
 }
 
 #[cfg(test)]

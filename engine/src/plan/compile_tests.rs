@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::plan::request::Encoding;
+use crate::plan::tests::issues;
 use crate::plan::Instr;
 
 fn plan(journeys: &str, extra: &str) -> String {
@@ -14,15 +15,6 @@ fn plan(journeys: &str, extra: &str) -> String {
 
 fn compiled(text: &str) -> CompiledPlan {
     CompiledPlan::compile(Plan::from_json(text).unwrap_or_else(|e| panic!("{e}"))).unwrap()
-}
-
-fn issues(text: &str) -> Vec<String> {
-    Plan::from_json(text)
-        .unwrap_err()
-        .issues
-        .iter()
-        .map(|i| i.to_string())
-        .collect()
 }
 
 #[test]

@@ -10,7 +10,8 @@ fn attack(executor: &str) -> String {
     )
 }
 
-fn issues(text: &str) -> Vec<String> {
+/// The plan errors of `text`, one line each (shared with the compiler tests).
+pub(super) fn issues(text: &str) -> Vec<String> {
     Plan::from_json(text)
         .unwrap_err()
         .issues

@@ -4,12 +4,13 @@
 
 use super::checks::{compile_checks, compile_extracts, Condition, Source};
 use super::journey::{Step, Think};
+use super::keys::KeyTables;
 use super::program::{
     is_token_byte, CompiledJourney, CompiledRequest, Instr, Problems, Scope, ThinkDist, VarTable,
     BUILTINS, MAX_REPEAT_DEPTH,
 };
 use super::request::{compile_encoding, split_url, SplitUrl};
-use super::{Journey, MetricKind};
+use super::Journey;
 use crate::template::{Escape, Template};
 
 /// What compiling a journey needs from the plan compiler.
@@ -22,12 +23,8 @@ pub struct Context<'a> {
     pub data_slots: &'a [u16],
     /// Default timeout, ns.
     pub timeout_ns: u64,
-    /// Interns a (name, method) request key for this scenario.
-    pub request_key: &'a mut dyn FnMut(&str, &str) -> usize,
-    /// Interns a check name (scenario × request name × check) for this scenario.
-    pub check_key: &'a mut dyn FnMut(&str, &str) -> usize,
-    /// Interns a user metric (name, kind); Err when the name is used with another kind.
-    pub metric: &'a mut dyn FnMut(&str, MetricKind) -> Result<usize, String>,
+    /// Where request keys, checks and user metrics are interned.
+    pub keys: &'a mut KeyTables,
     /// Redirects followed unless a request says otherwise.
     pub max_redirects: u32,
     /// The `Accept-Encoding` value to send (from `options.http.compression`), if any.
@@ -163,7 +160,7 @@ impl Walker<'_, '_> {
                         format!("metric names use letters, digits and `_`, got {:?}", m.name),
                     );
                 }
-                let metric = (self.cx.metric)(&m.name, m.kind).unwrap_or_else(|e| {
+                let metric = self.cx.keys.metric(&m.name, m.kind).unwrap_or_else(|e| {
                     self.problems.push(format!("{at}.kind"), e);
                     0
                 });
@@ -300,10 +297,10 @@ impl Walker<'_, '_> {
         } else {
             format!("{}::{bare_name}", self.groups.join("::"))
         };
-        let key = (self.cx.request_key)(&name, &spec.method);
-        let check_key = &mut *self.cx.check_key;
+        let (keys, scenario) = (&mut *self.cx.keys, self.cx.scenario);
+        let key = keys.request(scenario, &name, &spec.method);
         let checks = compile_checks(&spec.checks, path, self.problems, &mut |check| {
-            check_key(&name, check)
+            keys.check(scenario, &name, check)
         });
         let vars = &mut *self.cx.vars;
         let extracts =
