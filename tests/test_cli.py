@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import horde
 from cli import HORDE
@@ -105,19 +106,25 @@ def default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
-def test_ctrl_c_stops_and_still_prints_the_summary(nginx, tmp_path):
-    out = tmp_path / "partial.json"
+def attack_until_signalled(url: str, out: Path, rate: int, signum: int, after: float) -> tuple[int, str, str]:
+    """Runs a 60 s attack writing `out`, sends it `signum` after `after` seconds; (exit code, stdout, stderr)."""
     proc = subprocess.Popen(
-        [*HORDE, "attack", nginx.url(), "--rate", "200", "--duration", "60s", "--json", str(out)],
+        [*HORDE, "attack", url, "--rate", str(rate), "--duration", "60s", "--json", str(out)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         preexec_fn=default_sigint,
     )
-    time.sleep(2.5)
-    proc.send_signal(signal.SIGINT)
+    time.sleep(after)
+    proc.send_signal(signum)
     stdout, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 0, stderr
+    return proc.returncode, stdout, stderr
+
+
+def test_ctrl_c_stops_and_still_prints_the_summary(nginx, tmp_path):
+    out = tmp_path / "partial.json"
+    code, stdout, stderr = attack_until_signalled(nginx.url(), out, 200, signal.SIGINT, 2.5)
+    assert code == 0, stderr
     assert "stopped early" in stdout
     result = horde.load(out)
     assert 200 <= result.requests < 2000
@@ -155,15 +162,7 @@ def test_json_output_is_a_complete_result(nginx, tmp_path):
 
 def test_sigterm_stops_gracefully_too(nginx, tmp_path):
     out = tmp_path / "term.json"
-    proc = subprocess.Popen(
-        [*HORDE, "attack", nginx.url(), "--rate", "100", "--duration", "60s", "--json", str(out)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    time.sleep(2.0)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=20)
-    assert proc.returncode == 0, stderr
+    code, stdout, stderr = attack_until_signalled(nginx.url(), out, 100, signal.SIGTERM, 2.0)
+    assert code == 0, stderr
     assert "stopped early" in stdout
     assert horde.load(out).requests >= 100
