@@ -67,6 +67,17 @@ def test_summary_export_follows_its_schema(ramp, tmp_path):
     json.dumps(doc)
 
 
+def test_summary_export_keeps_user_metrics_in_their_unit(nginx):
+    j = h.journey("j", h.get("/"), h.trend("basket", 5), h.counter("pages", 2), h.rate("happy", True))
+    r = h.Test(base_url=nginx.url(), scenarios={"s": h.shared_iterations(j, vus=1, iterations=4)}).run(progress=None)
+    metrics = export.summary(r)["metrics"]
+    assert metrics["basket"]["values"]["avg"] == pytest.approx(5, rel=0.01)
+    assert metrics["basket"]["values"]["p(95)"] == pytest.approx(5, rel=0.01)
+    assert metrics["basket"]["values"]["count"] == 4
+    assert metrics["pages"]["values"]["count"] == 8
+    assert metrics["happy"]["values"]["rate"] == 1.0
+
+
 def test_summary_export_from_the_cli(nginx, tmp_path):
     out = tmp_path / "summary.json"
     p = horde(

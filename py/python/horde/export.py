@@ -86,7 +86,8 @@ def summary(result: Result) -> dict[str, Any]:
         metrics["checks"] = {"type": "rate", "values": values}
     for m in data.get("metrics", []):
         if m["kind"] == "trend" and m["trend"]:
-            values = {k: v / 1000 for k, v in _trend(m["trend"]).items() if k != "count"}
+            # Trends are stored in thousandths of their unit, as durations in µs: _trend gives the unit.
+            values = {k: v for k, v in _trend(m["trend"]).items() if k != "count"}
             values["count"] = m["count"]
         elif m["kind"] == "rate":
             trues = round(m["rate"] * m["count"])
