@@ -199,7 +199,6 @@ fn emit(
     let (requests, p95) = (total.requests, total.response_time.p95);
     live.failed += total.failed;
     out.total_series.push(total);
-    let mut vus = 0;
     // Each worker's peak is at least the VUs it had at the boundary.
     let mut peak = 0;
     for (i, s) in f.scenarios.iter().enumerate() {
@@ -217,7 +216,6 @@ fn emit(
             scheduled: s.scheduled,
             dropped_iterations: s.dropped_iterations,
         });
-        vus += s.vus;
         peak += s.peak_vus;
     }
     out.vus_max = out.vus_max.max(peak);
@@ -256,7 +254,7 @@ fn emit(
     live.iterations += g.iterations;
     live.last_second_requests = requests;
     live.last_second_p95_us = p95;
-    live.active_vus = vus;
+    live.active_vus = g.active_vus;
 }
 
 fn point(second: u32, key: u32, k: &KeyStats) -> SeriesPoint {

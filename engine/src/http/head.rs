@@ -204,7 +204,8 @@ fn parse_length(raw: &[u8]) -> Result<u64, ParseError> {
         .fold(0u64, |n, d| n * 10 + u64::from(d - b'0')))
 }
 
-fn trim(mut s: &[u8]) -> &[u8] {
+/// `s` without leading and trailing spaces and tabs (optional whitespace around a header value).
+pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
     while let [b' ' | b'\t', rest @ ..] = s {
         s = rest;
     }

@@ -68,10 +68,11 @@ pub fn refresh_loop(
             if addrs == last[i] {
                 continue;
             }
-            last[i] = addrs.clone();
+            let sock: Vec<socket2::SockAddr> =
+                addrs.iter().map(|a| socket2::SockAddr::from(*a)).collect();
+            last[i] = addrs;
             for w in &workers {
-                let sock = addrs.iter().map(|a| socket2::SockAddr::from(*a)).collect();
-                let _ = w.send((*target, sock));
+                let _ = w.send((*target, sock.clone()));
             }
         }
     }

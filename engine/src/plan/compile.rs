@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use socket2::SockAddr;
 
-use super::program::{CompiledJourney, Problems, VarTable, BUILTINS};
+use super::program::{cumulative_shares, CompiledJourney, Problems, VarTable, BUILTINS};
 use super::request::SplitUrl;
 use super::walker::{compile_journey, Context};
 use super::{ExecutorConfig, MetricKind, Plan};
@@ -225,18 +225,7 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
             compiled_journeys.push((Arc::new(compiled), key));
             weights.push(weight);
         }
-        let total: f64 = weights.iter().sum();
-        let mut acc = 0.0;
-        let mut cumulative: Vec<f64> = weights
-            .iter()
-            .map(|w| {
-                acc += w / total.max(f64::MIN_POSITIVE);
-                acc
-            })
-            .collect();
-        if let Some(last) = cumulative.last_mut() {
-            *last = 1.0;
-        }
+        let cumulative = cumulative_shares(&weights);
         scenarios.push(CompiledScenario {
             name: scenario_name.clone(),
             journeys: compiled_journeys,

@@ -21,6 +21,31 @@ pub const JOURNEY_SLOT: u16 = 3;
 /// Deepest nesting of `repeat`.
 pub const MAX_REPEAT_DEPTH: usize = 8;
 
+/// Cumulative shares of `weights` (the last exactly 1.0), for [`pick`].
+pub fn cumulative_shares(weights: &[f64]) -> Vec<f64> {
+    let total: f64 = weights.iter().sum();
+    let mut acc = 0.0;
+    let mut cumulative: Vec<f64> = weights
+        .iter()
+        .map(|w| {
+            acc += w / total.max(f64::MIN_POSITIVE);
+            acc
+        })
+        .collect();
+    if let Some(last) = cumulative.last_mut() {
+        *last = 1.0;
+    }
+    cumulative
+}
+
+/// The index a uniform draw `r` in [0, 1) picks from cumulative shares.
+pub fn pick(cumulative: &[f64], r: f64) -> usize {
+    cumulative
+        .iter()
+        .position(|&c| r < c)
+        .unwrap_or(cumulative.len().saturating_sub(1))
+}
+
 /// Problems found while compiling, with their paths.
 #[derive(Debug, Default)]
 pub struct Problems(pub Vec<PlanIssue>);

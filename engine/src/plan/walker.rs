@@ -6,8 +6,8 @@ use super::checks::{compile_checks, compile_extracts, Condition, Source};
 use super::journey::{Step, Think};
 use super::keys::KeyTables;
 use super::program::{
-    is_token_byte, CompiledJourney, CompiledRequest, Instr, Problems, Scope, ThinkDist, VarTable,
-    BUILTINS, MAX_REPEAT_DEPTH,
+    cumulative_shares, is_token_byte, CompiledJourney, CompiledRequest, Instr, Problems, Scope,
+    ThinkDist, VarTable, BUILTINS, MAX_REPEAT_DEPTH,
 };
 use super::request::{compile_encoding, split_url, SplitUrl};
 use super::Journey;
@@ -175,7 +175,6 @@ impl Walker<'_, '_> {
     }
 
     fn choose(&mut self, branches: &[super::Branch], path: &str) {
-        let total: f64 = branches.iter().map(|b| b.weight).sum();
         if branches.is_empty()
             || branches
                 .iter()
@@ -200,15 +199,8 @@ impl Walker<'_, '_> {
         for e in ends {
             self.out.instrs[e] = Instr::Jump(end);
         }
-        let mut acc = 0.0;
-        let cumulative = branches.iter().map(|b| {
-            acc += b.weight / total.max(f64::MIN_POSITIVE);
-            acc
-        });
-        let mut cumulative: Vec<f64> = cumulative.collect();
-        if let Some(last) = cumulative.last_mut() {
-            *last = 1.0;
-        }
+        let weights: Vec<f64> = branches.iter().map(|b| b.weight).collect();
+        let cumulative = cumulative_shares(&weights);
         self.out.instrs[at] = Instr::Choose {
             cumulative,
             targets,

@@ -7,15 +7,14 @@
 use std::sync::Arc;
 
 use super::inflight::Inflight;
-use super::outcome::{complete, fail, interrupt, retry_or_fail};
+use super::outcome::{complete, fail, follows_redirect, interrupt, retry_or_fail, stores_cookies};
 use super::outgoing::{attach_cookies, release_body, send_request};
 use super::pool::{Lease, Pools};
-use super::{redirect, transport, Phase, Vu};
+use super::{transport, Phase, Vu};
 use crate::clock::RealtimeOffset;
 use crate::metrics::{ErrorClass, Failure, Frame};
 use crate::net::origins::Origins;
 use crate::net::{socket, Ring};
-use crate::plan::options::CookiePolicy;
 use crate::plan::request::Encoding;
 use crate::plan::{CompiledPlan, CompiledRequest};
 
@@ -139,8 +138,7 @@ pub fn resume_waiting(
 /// The run cut the iteration of a VU waiting for a pooled connection.
 pub fn cancel_waiting(vu: &mut Vu, io: &mut Io<'_>) {
     io.pools.forget(vu.x.target, vu.slot);
-    io.frame.generator.interrupted += 1;
-    vu.phase = Phase::Idle;
+    interrupt(vu, io);
 }
 
 /// Gives a pooled connection back (open: for the next VU; closed: its place).
@@ -277,10 +275,9 @@ fn keep_head(vu: &mut Vu, request: &CompiledRequest, used: usize, io: &Io<'_>) {
     let Some(h) = vu.reader.head() else {
         return;
     };
-    let http = &io.plan.plan.options.http;
     let wanted = request.keep_head
-        || (h.set_cookie && http.cookies != CookiePolicy::Off)
-        || (h.location && redirect::is_redirect(h.status) && request.max_redirects > 0);
+        || stores_cookies(h, &io.plan.plan.options.http)
+        || follows_redirect(h, request);
     if wanted {
         let head = &vu.conn.data()[used - h.len..used];
         vu.head.extend_from_slice(head);

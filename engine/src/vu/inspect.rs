@@ -118,14 +118,7 @@ pub fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         let colon = line.iter().position(|&b| b == b':')?;
         let name = std::str::from_utf8(&line[..colon]).ok()?.trim();
-        let mut value = &line[colon + 1..];
-        while let [b' ' | b'\t', rest @ ..] = value {
-            value = rest;
-        }
-        while let [rest @ .., b' ' | b'\t'] = value {
-            value = rest;
-        }
-        Some((name, value))
+        Some((name, crate::http::head::trim(&line[colon + 1..])))
     })
 }
 

@@ -10,7 +10,7 @@
 use super::exchange::{self, Io, Outcome};
 use super::{Phase, Vu};
 use crate::plan::options::{ConnectionPolicy, CookiePolicy};
-use crate::plan::program::{Instr, ThinkDist, ITERATION_SLOT, JOURNEY_SLOT};
+use crate::plan::program::{self, Instr, ThinkDist, ITERATION_SLOT, JOURNEY_SLOT};
 use crate::plan::{CompiledRequest, CompiledScenario, MetricKind};
 
 /// Where the walk stopped.
@@ -40,15 +40,11 @@ pub fn start_iteration(
     closed_model: bool,
     io: &mut Io<'_>,
 ) -> Walk {
+    // One journey draws nothing, so the VU's random sequence is the journey's alone.
     let pick = if scenario.journeys.len() == 1 {
         0
     } else {
-        let r = vu.rng.f64();
-        scenario
-            .cumulative
-            .iter()
-            .position(|&c| r < c)
-            .unwrap_or(scenario.journeys.len() - 1)
+        program::pick(&scenario.cumulative, vu.rng.f64())
     };
     vu.journey = pick;
     let (journey, jk) = (&scenario.journeys[pick].0, scenario.journeys[pick].1);
@@ -162,12 +158,7 @@ fn run(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io
                 cumulative,
                 targets,
             } => {
-                let r = vu.rng.f64();
-                let i = cumulative
-                    .iter()
-                    .position(|&c| r < c)
-                    .unwrap_or(targets.len() - 1);
-                vu.ip = targets[i];
+                vu.ip = targets[program::pick(cumulative, vu.rng.f64())];
             }
             Instr::Jump(to) => vu.ip = *to,
             Instr::Repeat { times, depth, end } => {

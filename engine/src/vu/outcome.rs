@@ -9,9 +9,20 @@ use super::exchange::{release, start, Io, Outcome};
 use super::inspect::{inspect, Response};
 use super::outgoing::{attach_cookies, request_bytes};
 use super::{cookies, decode, redirect, transport, Phase, Vu};
+use crate::http::Head;
 use crate::metrics::{ErrorClass, Failure};
-use crate::plan::options::{ConnectionPolicy, CookiePolicy};
+use crate::plan::options::{ConnectionPolicy, CookiePolicy, HttpOptions};
 use crate::plan::CompiledRequest;
+
+/// The response's cookies go to the jar (so its head is kept).
+pub(super) fn stores_cookies(head: &Head, http: &HttpOptions) -> bool {
+    head.set_cookie && http.cookies != CookiePolicy::Off
+}
+
+/// The response is a redirect this request follows (so its head is kept).
+pub(super) fn follows_redirect(head: &Head, request: &CompiledRequest) -> bool {
+    head.location && redirect::is_redirect(head.status) && request.max_redirects > 0
+}
 
 /// The response is complete (its last byte arrived at `done_ns`): store its cookies, then follow
 /// its redirect, or record and inspect it.
@@ -28,15 +39,14 @@ pub(super) fn complete(
     let done = done_ns.clamp(sent, io.now_ns.max(sent));
     let http = &io.plan.plan.options.http;
     let mut set_cookies = false;
-    if head.set_cookie && http.cookies != CookiePolicy::Off {
+    if stores_cookies(&head, http) {
         let origin = io.origins.get(vu.x.target);
         if let Some(url) = cookies::request_url(origin, request_bytes(vu, request)) {
             let jar = vu.jar.get_or_insert_with(Default::default);
             set_cookies = cookies::store(jar, &vu.head, &url);
         }
     }
-    let follow = head.location && redirect::is_redirect(head.status) && request.max_redirects > 0;
-    let hop = if follow {
+    let hop = if follows_redirect(&head, request) {
         let next = if vu.x.redirects_left == 0 {
             Err(Failure::new(
                 ErrorClass::TooManyRedirects,

@@ -7,12 +7,18 @@ use crate::plan::compile::ns;
 use crate::plan::request::Encoding;
 use crate::plan::CompiledRequest;
 
+/// The bytes of the current hop's request: the plan's, or the VU's own (`tx`) once rendered,
+/// given cookies or redirected.
+fn bytes_of<'a>(request: &'a CompiledRequest, own_bytes: bool, tx: &'a [u8]) -> &'a [u8] {
+    match (&request.encoding, own_bytes) {
+        (Encoding::Static(b), false) => b,
+        _ => tx,
+    }
+}
+
 /// The bytes of the current hop's request.
 pub(super) fn request_bytes<'a>(vu: &'a Vu, request: &'a CompiledRequest) -> &'a [u8] {
-    match (&request.encoding, vu.x.own_bytes) {
-        (Encoding::Static(b), false) => b,
-        _ => &vu.tx,
-    }
+    bytes_of(request, vu.x.own_bytes, &vu.tx)
 }
 
 /// Lends the VU mutably together with the current hop's request bytes. `tx` is moved out and
@@ -24,11 +30,7 @@ fn with_request_bytes<R>(
     f: impl FnOnce(&mut Vu, &[u8]) -> R,
 ) -> R {
     let tx = std::mem::take(&mut vu.tx);
-    let bytes: &[u8] = match (&request.encoding, vu.x.own_bytes) {
-        (Encoding::Static(b), false) => b,
-        _ => &tx,
-    };
-    let r = f(vu, bytes);
+    let r = f(vu, bytes_of(request, vu.x.own_bytes, &tx));
     vu.tx = tx;
     r
 }

@@ -1,6 +1,6 @@
 //! One connection's TLS session as a byte pump between the ring's buffers and the HTTP parser.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead};
 use std::sync::Arc;
 
 use rustls::pki_types::ServerName;
@@ -8,9 +8,6 @@ use rustls::{ClientConfig, ClientConnection};
 
 use super::classify;
 use crate::metrics::{ErrorClass, Failure};
-
-/// Room made for each read of decrypted bytes.
-const PLAIN_CHUNK: usize = 16 * 1024;
 
 /// The TLS server name for a URL host: a DNS name, or an IP address (verified against the
 /// certificate's IP addresses; no SNI is sent for it).
@@ -123,31 +120,27 @@ impl TlsConn {
         self.drain_plaintext()
     }
 
+    /// Moves the session's decrypted bytes to `plain`, chunk by chunk, without zero-filling.
     fn drain_plaintext(&mut self) -> Result<(), Failure> {
-        if self.plain_start > 0 && self.plain_start == self.plain.len() {
-            self.plain.clear();
-            self.plain_start = 0;
-        }
+        let mut reader = self.session.reader();
         loop {
-            let len = self.plain.len();
-            self.plain.resize(len + PLAIN_CHUNK, 0);
-            match self.session.reader().read(&mut self.plain[len..]) {
-                Ok(n) => {
-                    self.plain.truncate(len + n);
-                    if n == 0 {
-                        self.peer_closed = true;
-                        return Ok(());
-                    }
+            match reader.fill_buf() {
+                // A clean close_notify, after the last byte.
+                Ok([]) => {
+                    self.peer_closed = true;
+                    return Ok(());
                 }
-                Err(e) => {
-                    self.plain.truncate(len);
-                    return match e.kind() {
-                        io::ErrorKind::WouldBlock => Ok(()),
-                        _ => Err(Failure::new(
-                            ErrorClass::TlsProtocolError,
-                            "the TLS stream ended without close_notify",
-                        )),
-                    };
+                Ok(chunk) => {
+                    let n = chunk.len();
+                    self.plain.extend_from_slice(chunk);
+                    reader.consume(n);
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
+                Err(_) => {
+                    return Err(Failure::new(
+                        ErrorClass::TlsProtocolError,
+                        "the TLS stream ended without close_notify",
+                    ))
                 }
             }
         }
