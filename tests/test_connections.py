@@ -32,6 +32,23 @@ def test_a_per_host_cap_makes_vus_share_connections_and_wait_in_turn(jar_server)
     assert r.response_time.p50_ms > r.service_time.p50_ms
 
 
+def test_waiting_for_a_pooled_connection_is_not_send_lag(stall_server):
+    # 20 arrivals/s on one connection to a server taking 0.1 s: requests queue for the connection,
+    # which shows in response time; the generator itself is never late.
+    stall_server.delay = 0.1
+    journey = h.journey("one", h.get("/"))
+    scenario = h.constant_arrival_rate(journey, rate=20, duration="1s", max_vus=50)
+    r = h.Test(base_url=stall_server.url(""), scenarios={"s": scenario}, max_connections_per_host=1, workers=1).run(
+        progress=None
+    )
+    assert r.errors == {} and r.requests == 20
+    assert r.generator["pool_waits"] > 5
+    assert r.response_time.max_ms > 500
+    assert r.send_lag.p99_ms < 50
+    # 20 requests of 0.1 s one after another: a released connection goes to the next VU at once.
+    assert r.elapsed_s < 6
+
+
 def test_the_cap_is_split_between_workers(jar_server):
     jar_server.peers.clear()
     r = peer_test(jar_server, [h.get("/peer")], max_connections_per_host=4, workers=2)

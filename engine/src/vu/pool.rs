@@ -76,6 +76,11 @@ impl Pools {
         self.cap.is_some()
     }
 
+    /// Whether any VU waits for a connection (a completion may hand one over: act on it at once).
+    pub fn has_waiters(&self) -> bool {
+        self.cap.is_some() && self.hosts.iter().any(|h| !h.waiters.is_empty())
+    }
+
     fn host(&mut self, origin: usize) -> &mut HostPool {
         if self.hosts.len() <= origin {
             self.hosts.resize_with(origin + 1, HostPool::default);

@@ -70,7 +70,9 @@ impl Worker {
         if let Some(Reverse((at, ..))) = self.timers.peek() {
             deadline = deadline.min(*at);
         }
-        let mut want = if self.inflight.urgent() > 0 {
+        // A completion that hands a pooled connection to a waiting VU must wake the worker, or
+        // the VU would wait for the next timer.
+        let mut want = if self.inflight.urgent() > 0 || self.pools.has_waiters() {
             1
         } else {
             NO_EARLY_WAKE

@@ -212,7 +212,8 @@ impl ScenarioRun {
             self.active += 1;
             self.peak = self.peak.max(self.active);
             let walk = interpreter::start_iteration(vu, cs, due, false, io);
-            vu.x.delayed = delayed;
+            // Keep the pool's mark too: waiting for a pooled connection is not generator lag.
+            vu.x.delayed |= delayed;
             self.settle(walk, vu, cs, io, timers, data);
         }
     }
