@@ -13,6 +13,8 @@ import threading
 import time
 from pathlib import Path
 
+from conformance import free_port
+
 NGINX = os.environ.get("HORDE_NGINX", "/usr/sbin/nginx")
 
 _CONF = """
@@ -35,12 +37,6 @@ http {{
     }}
 }}
 """
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, timeout: float = 5.0) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .content import BYE, CHUNKED_LINES, COOKIE, GZIP_PLAIN, HELLO, SET, cookie_echo, large_body
+from .process import authority
 
 Scope = dict[str, Any]
 Message = dict[str, Any]
@@ -39,7 +40,7 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
     elif path in REDIRECTS:
         await _respond(send, 302, [(b"location", REDIRECTS[path].encode())], b"")
     elif path == "/redirect/abs":
-        host = headers.get("host") or _authority(scope)
+        host = headers.get("host") or authority(*scope["server"])
         await _respond(send, 302, [(b"location", f"{scope['scheme']}://{host}/hello".encode())], b"")
     elif path == "/cookie/set":
         await _respond(send, 200, [TEXT, (b"set-cookie", COOKIE.encode())], SET)
@@ -97,8 +98,3 @@ def _codings(accept_encoding: str) -> set[str]:
         if coding and not any(p.replace(" ", "") in ("q=0", "q=0.0", "q=0.00", "q=0.000") for p in params):
             accepted.add(coding.lower())
     return accepted
-
-
-def _authority(scope: Scope) -> str:
-    host, port = scope["server"]
-    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"

@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 
 from .content import CHUNKED_LINES, COOKIE, write_static
-from .process import ServerProcess
+from .process import ServerProcess, authority
 
 NGINX = os.environ.get("HORDE_NGINX", "/usr/sbin/nginx")
 ECHO_MODULE = "/usr/lib/nginx/modules/ngx_http_echo_module.so"
@@ -94,7 +94,7 @@ class Nginx(ServerProcess):
         if not Path(ECHO_MODULE).exists():
             raise RuntimeError(f"{ECHO_MODULE} not found (install Debian's libnginx-mod-http-echo)")
         write_static(directory / "www")
-        listen = f"[{self.host}]:{self.port}" if ":" in self.host else f"{self.host}:{self.port}"
+        listen = authority(self.host, self.port)
         tls = ""
         if self.tls is not None:
             listen += " ssl"

@@ -5,7 +5,8 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-_EXTRAS = {"pandas": "pandas", "polars": "polars", "matplotlib": "plot", "rich": "progress"}
+# Modules whose extra is named otherwise (pandas and polars are extras of their own name).
+_EXTRAS = {"matplotlib": "plot"}
 
 
 def optional(module: str, purpose: str) -> ModuleType:

@@ -6,7 +6,6 @@ a closed model (a fixed set of connections sending back to back, like wrk).
 
 from __future__ import annotations
 
-import base64
 import json
 import math
 import re
@@ -20,6 +19,7 @@ from horde.errors import PlanError
 from horde.outputs import parse as parse_output
 from horde.result import Result
 from horde.running import Progress, run_plan
+from horde.steps import body_spec, header_pairs
 
 __all__ = ["attack", "attack_plan"]
 
@@ -177,8 +177,8 @@ def attack_plan(
     request: dict[str, Any] = {
         "method": method,
         "url": url,
-        "headers": _headers(headers),
-        "body": _body(body),
+        "headers": [list(pair) for pair in header_pairs(headers)],
+        "body": body_spec(None, None, body),
         "timeout_s": timeout_s,
     }
     executor: dict[str, Any]
@@ -251,36 +251,6 @@ def _rename(error: PlanError) -> PlanError:
             issues.append((name, message))
     text = "; ".join(f"{n}: {m}" for n, m in issues) or str(error)
     return PlanError(f"invalid attack: {text}", issues)
-
-
-def _headers(headers: Mapping[str, str] | Sequence[tuple[str, str]] | None) -> list[list[str]]:
-    if headers is None:
-        return []
-    if isinstance(headers, Mapping):
-        items: Any = headers.items()
-    elif isinstance(headers, Sequence) and not isinstance(headers, (str, bytes)):
-        items = headers
-    else:
-        raise TypeError(f"headers must be a mapping or (name, value) pairs, got {headers!r}")
-    out = []
-    for item in items:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2):
-            raise TypeError(f"headers must be a mapping or (name, value) pairs, got item {item!r}")
-        name, value = item
-        if not isinstance(name, str) or not isinstance(value, str):
-            raise TypeError(f"headers: name and value must be strings, got {name!r}: {value!r}")
-        out.append([name, value])
-    return out
-
-
-def _body(body: str | bytes | None) -> dict[str, str] | None:
-    if body is None:
-        return None
-    if isinstance(body, str):
-        return {"text": body}
-    if isinstance(body, (bytes, bytearray, memoryview)):
-        return {"base64": base64.b64encode(bytes(body)).decode("ascii")}
-    raise TypeError(f"body must be str or bytes, got {type(body).__name__}")
 
 
 def _expect(value: object, kind: type, name: str) -> None:

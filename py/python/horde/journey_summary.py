@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from horde.summary import bytes_text as _bytes
-from horde.summary import client_activity
+from horde.summary import generator_line
 from horde.summary import ms_text as _ms
 
 if TYPE_CHECKING:
@@ -37,7 +37,7 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
             lines += _funnel(j, stats)
     if result.checks:
         lines += ["", "  CHECKS", *_checks(result)]
-    lines += ["", "  GENERATOR", "    " + _generator(result, data)]
+    lines += ["", "  GENERATOR", "    " + _generator(result)]
     for s in result.scenarios:
         if s.get("expected_concurrency"):
             lines.append(
@@ -125,9 +125,11 @@ def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> li
         )
     )
     lines.append(_row(result, "http_reqs", f"{total['requests']}  {total['requests'] / duration:.1f}/s"))
-    durations = _merged_journey_durations(data)
-    if durations is not None:
-        lines.append(_row(result, "iteration_duration", _trend(durations, stats)))
+    iterations = result.histogram("iteration_duration")
+    if iterations.count:
+        stored: dict[str, Any] = {"count": iterations.count, "min_us": iterations.min, "max_us": iterations.max}
+        stored |= {"mean_us": iterations.mean, "p50_us": iterations.percentile(50)}
+        lines.append(_row(result, "iteration_duration", _trend(stored, stats, hist=iterations)))
     lines.append(
         _row(
             result,
@@ -148,27 +150,8 @@ def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> li
     return lines
 
 
-def _merged_journey_durations(data: dict[str, Any]) -> dict[str, Any] | None:
-    journeys = [j for j in data.get("journeys", []) if j["duration"]["count"]]
-    if not journeys:
-        return None
-    from horde import _native
-
-    h = _native.Histogram()
-    for j in journeys:
-        h.merge(_native.Histogram.from_base64(j["duration_hist"]))
-    return {
-        "count": h.count,
-        "min_us": h.min,
-        "max_us": h.max,
-        "mean_us": h.mean,
-        "p50_us": h.percentile(50),
-        "_hist": h,
-    }
-
-
-def _trend(s: dict[str, Any], stats: tuple[str, ...], unit: bool = True) -> str:
-    hist = s.get("_hist")
+def _trend(s: dict[str, Any], stats: tuple[str, ...], unit: bool = True, hist: Any = None) -> str:
+    """``stats`` of a stored summary ``s`` (µs); percentiles it does not store come from ``hist``."""
     out = []
     for stat in stats:
         if stat == "count":
@@ -292,17 +275,9 @@ def _checks(result: Result) -> list[str]:
     return lines
 
 
-def _generator(result: Result, data: dict[str, Any]) -> str:
-    g = result.generator
-    rings = sorted({w["ring_mode"] for w in data["workers"]})
+def _generator(result: Result) -> str:
     lag = result.send_lag
-    text = (
-        f"{g['connections_opened']} connections opened{client_activity(g)}, CPU {100 * g['busy_ratio']:.1f}% of "
-        f"{len(data['workers'])} worker(s), io_uring {'/'.join(rings)}"
-    )
-    if lag.count:
-        text += f", send lag p99 {_ms(lag.p99_ms)}"
-    return text
+    return generator_line(result) + (f", send lag p99 {_ms(lag.p99_ms)}" if lag.count else "")
 
 
 def _table(rows: Sequence[tuple[str, ...]], indent: int) -> list[str]:

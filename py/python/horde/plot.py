@@ -37,11 +37,12 @@ def _totals(result: Result) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda p: p["second"])
 
 
-def _vus(result: Result) -> dict[int, int]:
-    vus: dict[int, int] = {}
+def _per_second(result: Result, field: str) -> dict[int, int]:
+    """``field`` of the scenario series summed over scenarios, by second."""
+    sums: dict[int, int] = {}
     for p in result.scenario_series:
-        vus[p["second"]] = vus.get(p["second"], 0) + p["vus"]
-    return vus
+        sums[p["second"]] = sums.get(p["second"], 0) + p[field]
+    return sums
 
 
 def latency(
@@ -60,7 +61,7 @@ def latency(
     ax.set_ylabel(f"{metric.replace('_', ' ')} (ms)")
     ax.set_yscale("log")
     ax.grid(True, which="both", alpha=0.3)
-    vus = _vus(result)
+    vus = _per_second(result, "vus")
     if any(vus.values()):
         twin = ax.twinx()
         twin.fill_between(seconds, [vus.get(s, 0) for s in seconds], step="post", alpha=0.12, color="#444")
@@ -78,9 +79,7 @@ def throughput(result: Result, ax: Any = None) -> Any:
     seconds = [p["second"] for p in rows]
     ax.plot(seconds, [p["requests"] for p in rows], label="requests/s", color=_COLORS[0])
     ax.plot(seconds, [p["failed"] for p in rows], label="failed/s", color=_COLORS[3])
-    scheduled: dict[int, int] = {}
-    for p in result.scenario_series:
-        scheduled[p["second"]] = scheduled.get(p["second"], 0) + p["scheduled"]
+    scheduled = _per_second(result, "scheduled")
     if any(scheduled.values()):
         ax.plot(seconds, [scheduled.get(s, 0) for s in seconds], "--", label="sessions due/s", color=_COLORS[2])
     ax.set_xlabel("seconds")

@@ -291,7 +291,7 @@ class Result:
             raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
         _no_tags(metric, tags, {"name", "scenario", "method"})
         if not tags:
-            return _merge(self._data["requests"], field)
+            return _native.Histogram.from_base64(self._data["total"][field])
         rows = [r for r in self._data["requests"] if all(r[k] == v for k, v in tags.items())]
         if not rows:
             names = sorted({r["name"] for r in self._data["requests"]})

@@ -237,8 +237,8 @@ def request(
         method=method.upper(),
         url=url,
         name=name,
-        headers=_headers(headers),
-        body=_body(json, form, body),
+        headers=tuple(header_pairs(headers)),
+        body=body_spec(json, form, body),
         timeout=None if timeout is None else seconds(timeout, "timeout"),
         checks=check_list(check),
         extract=extract_list(extract),
@@ -427,31 +427,36 @@ def _absolute(url: str, base_url: str | None, name: str | None) -> str:
     return base_url.rstrip("/") + "/" + url.lstrip("/")
 
 
-def _headers(
-    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None,
-) -> tuple[tuple[str, str], ...]:
+def header_pairs(headers: Mapping[str, str] | Sequence[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """Checked (name, value) pairs from a mapping or a sequence of pairs (a step's or an attack's)."""
     if headers is None:
-        return ()
-    items = headers.items() if isinstance(headers, Mapping) else headers
+        return []
+    if isinstance(headers, Mapping):
+        items: Any = headers.items()
+    elif isinstance(headers, Sequence) and not isinstance(headers, (str, bytes)):
+        items = headers
+    else:
+        raise TypeError(f"headers must be a mapping or (name, value) pairs, got {headers!r}")
     out = []
     for item in items:
         if not (isinstance(item, (tuple, list)) and len(item) == 2):
-            raise TypeError(f"headers must be a mapping or (name, value) pairs, got {item!r}")
+            raise TypeError(f"headers must be a mapping or (name, value) pairs, got item {item!r}")
         name, value = item
         if not isinstance(name, str) or not isinstance(value, str):
             raise TypeError(f"headers: name and value must be strings, got {name!r}: {value!r}")
         out.append((name, value))
-    return tuple(out)
+    return out
 
 
-def _body(json: Any, form: Mapping[str, str] | None, body: str | bytes | None) -> dict[str, Any] | None:
+def body_spec(json: Any, form: Mapping[str, str] | None, body: str | bytes | None) -> dict[str, Any] | None:
+    """The plan's body object for ``json=``, ``form=`` or ``body=`` (text, or bytes as base64)."""
     if json is not None:
         return {"json": jsonlib.dumps(json)}
     if form is not None:
         return {"form": [[str(k), str(v)] for k, v in form.items()]}
     if isinstance(body, str):
         return {"text": body}
-    if isinstance(body, (bytes, bytearray)):
+    if isinstance(body, (bytes, bytearray, memoryview)):
         return {"base64": base64.b64encode(bytes(body)).decode("ascii")}
     if body is not None:
         raise TypeError(f"body must be str or bytes, got {type(body).__name__}")

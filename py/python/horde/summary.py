@@ -39,7 +39,7 @@ def render(result: Result) -> str:
     if _open_model(result):
         lines.append(_latency_row("send lag", result.send_lag))
     lines.append("")
-    lines.append(_row("generator", _generator(result)))
+    lines.append(_row("generator", generator_line(result)))
     lines.append(_row("", _reading(result)))
     if result.stopped_early:
         lines.append("")
@@ -86,7 +86,8 @@ def _open_model(result: Result) -> bool:
     return any(s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values())
 
 
-def _generator(result: Result) -> str:
+def generator_line(result: Result) -> str:
+    """Connections, client activity, CPU and workers of the load generator, in one line."""
     g: dict[str, Any] = result.generator
     rings = sorted({w["ring_mode"] for w in result.to_dict()["workers"]})
     return (
