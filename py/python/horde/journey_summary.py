@@ -228,40 +228,41 @@ def _funnel(j: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
     lines = [head]
     if j["duration"]["count"]:
         lines.append(f"      session duration  {_trend(j['duration'], stats)}")
-    rows = [
-        (
-            "step",
-            "reached",
-            "ok",
-            "error",
-            "timeout",
-            "status",
-            "check",
-            "ended here",
-            "cut",
-            "skipped by design",
-        )
-    ]
+    rows: list[tuple[str, ...]] = [FUNNEL_COLUMNS]
+    for name, counts, skipped, alive in funnel(j):
+        share = f" ({100 * skipped / alive:.0f}%)" if alive and skipped else ""
+        rows.append((name, *map(str, counts), f"{skipped}{share}"))
+    return lines + _table(rows, indent=6)
+
+
+FUNNEL_COLUMNS = (
+    "step",
+    "reached",
+    "ok",
+    "error",
+    "timeout",
+    "status",
+    "check",
+    "ended here",
+    "cut",
+    "skipped by design",
+)
+_FUNNEL_FIELDS = ("reached", "ok", "error", "timeout", "bad_status", "check_failed", "aborted", "cut")
+
+
+def funnel(j: dict[str, Any]) -> list[tuple[str, list[int], int, int]]:
+    """A journey's funnel, step by step.
+
+    Each row: (name, the counts of FUNNEL_COLUMNS up to "cut", sessions that skipped the step by
+    design, sessions still going before it).
+    """
+    out = []
     alive = j["started"]
     for s in j["steps"]:
         skipped = max(0, alive - s["reached"])
-        share = f" ({100 * skipped / alive:.0f}%)" if alive and skipped else ""
-        rows.append(
-            (
-                s["name"],
-                str(s["reached"]),
-                str(s["ok"]),
-                str(s["error"]),
-                str(s["timeout"]),
-                str(s["bad_status"]),
-                str(s["check_failed"]),
-                str(s["aborted"]),
-                str(s.get("cut", 0)),
-                f"{skipped}{share}",
-            )
-        )
+        out.append((s["name"], [s.get(k, 0) for k in _FUNNEL_FIELDS], skipped, alive))
         alive -= s["aborted"] + s.get("cut", 0)
-    return lines + _table(rows, indent=6)
+    return out
 
 
 def _checks(result: Result) -> list[str]:

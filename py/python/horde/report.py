@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from horde._deps import optional
+from horde.journey_summary import FUNNEL_COLUMNS, funnel
 from horde.summary import ms_text
 
 if TYPE_CHECKING:
@@ -145,24 +146,8 @@ def _funnel(j: dict[str, Any]) -> str:
         f"<p>{j['started']:,} sessions, {j['completed']:,} completed, {j['aborted']:,} ended early, "
         f"{j['interrupted']:,} cut by the end of the run.</p>"
     )
-    rows = []
-    alive = j["started"]
-    for s in j["steps"]:
-        skipped = max(0, alive - s["reached"])
-        rows.append(
-            [
-                _e(s["name"]),
-                *(
-                    str(s[k])
-                    for k in ("reached", "ok", "error", "timeout", "bad_status", "check_failed", "aborted", "cut")
-                ),
-                str(skipped),
-            ]
-        )
-        alive -= s["aborted"] + s["cut"]
-    return head + _table(
-        ["step", "reached", "ok", "error", "timeout", "status", "check", "ended here", "cut", "skipped by design"], rows
-    )
+    rows = [[_e(name), *map(str, counts), str(skipped)] for name, counts, skipped, _ in funnel(j)]
+    return head + _table(list(FUNNEL_COLUMNS), rows)
 
 
 def write(result: Result, path: str | Path) -> None:
