@@ -6,8 +6,8 @@ use crate::health::{verdict, Evidence};
 use crate::metrics::{Frame, KeyStats};
 use crate::plan::compile::CompiledPlan;
 use crate::result::{
-    CheckResult, GeneratorResult, JourneyResult, RequestResult, RunResult, ScenarioResult,
-    StepResult, UserMetricResult, WorkerInfo, RESULT_VERSION,
+    summarise, CheckResult, GeneratorResult, JourneyResult, RequestResult, RunResult,
+    ScenarioResult, StepResult, UserMetricResult, WorkerInfo, RESULT_VERSION,
 };
 use crate::thresholds::judge;
 
@@ -74,12 +74,12 @@ pub fn assemble(
         total: &total,
         generator_series: &generator_series,
         series: &series,
-        lag_bound_us: plan.plan.options.lag_bound_us,
+        lag_bound_us: plan.run.lag_bound_us,
         max_vus,
     };
     let (saturated, mut warnings) = verdict(&evidence);
     warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
-    if plan.tls.insecure && plan.targets.iter().any(|t| t.tls) {
+    if !plan.client.tls.verify && plan.origins.iter().any(|o| o.tls) {
         warnings.insert(
             0,
             "INSECURE: TLS certificates were not verified (insecure=True / --insecure): any \
@@ -96,9 +96,9 @@ pub fn assemble(
         })
         .collect();
     let scenarios = scenario_results(plan, &totals, &scenario_series, duration_s);
-    RunResult {
+    let mut result = RunResult {
         version: RESULT_VERSION,
-        plan: plan.plan.clone(),
+        plan: plan.source.clone(),
         started_at_unix_s: started_at,
         duration_s,
         elapsed_s: end.saturating_sub(t0) as f64 / 1e9,
@@ -128,7 +128,10 @@ pub fn assemble(
         generator_series,
         warnings,
         outputs: Vec::new(),
-    }
+        summary: Vec::new(),
+    };
+    result.summary = summarise(&result);
+    result
 }
 
 fn check_results(plan: &CompiledPlan, totals: &Frame) -> Vec<CheckResult> {
@@ -181,7 +184,6 @@ fn scenario_results(
         .iter()
         .zip(&totals.scenarios)
         .map(|(s, stats)| {
-            let spec = &plan.plan.scenarios[&s.name];
             let from = (s.start_ns as f64 / 1e9).floor() as u32;
             let to = duration_s.floor().max(f64::from(from + 1)) as u32;
             let samples: Vec<u64> = series
@@ -199,9 +201,9 @@ fn scenario_results(
                 executor: s.executor.name().to_string(),
                 dropped_iterations: stats.dropped_iterations,
                 data_exhausted: stats.data_exhausted,
-                expected_concurrency: spec.expected_concurrency,
+                expected_concurrency: s.expected_concurrency,
                 achieved_concurrency: achieved,
-                tags: spec.tags.clone(),
+                tags: s.tags.clone(),
             }
         })
         .collect()
@@ -249,6 +251,6 @@ fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
         },
         max_in_flight: g.max_in_flight,
         saturated: false,
-        send_window_us: plan.plan.options.send_window_us,
+        send_window_us: plan.run.send_window_ns / 1_000,
     }
 }

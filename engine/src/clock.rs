@@ -5,6 +5,11 @@
 //! receive timestamps, which are CLOCK_REALTIME) can be compared by subtraction. This module owns
 //! the one conversion between the two clocks.
 
+/// Seconds (validated finite and ≥ 0) to nanoseconds: the one place plan durations change unit.
+pub fn seconds_to_ns(seconds: f64) -> u64 {
+    (seconds * 1e9).round().clamp(0.0, u64::MAX as f64) as u64
+}
+
 /// Nanoseconds on CLOCK_MONOTONIC.
 pub fn now_ns() -> u64 {
     read(libc::CLOCK_MONOTONIC)
@@ -49,7 +54,7 @@ impl RealtimeOffset {
     }
 
     /// Converts a realtime timestamp to monotonic nanoseconds (saturating at zero).
-    pub fn to_monotonic(&self, realtime: &libc::timespec) -> u64 {
+    pub fn to_monotonic(self, realtime: &libc::timespec) -> u64 {
         let mono = timespec_ns(realtime) as i128 - self.realtime_minus_mono;
         mono.clamp(0, u64::MAX as i128) as u64
     }

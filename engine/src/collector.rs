@@ -8,9 +8,9 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::metrics::keys::RequestKey;
 use crate::metrics::{Frame, KeyStats, Snapshot, WorkerReport};
 use crate::output::{Outputs, Second};
-use crate::plan::compile::RequestKey;
 use crate::plan::CompiledPlan;
 use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
 use crate::thresholds::{judge, Outcome};
@@ -242,9 +242,7 @@ fn emit(
             unix_s: sinks.start_unix_s + f64::from(second + 1),
             keys: sinks.keys.clone(),
             series: out.series[first_row..].to_vec(),
-            total: out.total_series.last().cloned().expect("pushed above"),
             scenarios: out.scenario_series[scenarios_from..].to_vec(),
-            generator: out.generator_series.last().cloned().expect("pushed above"),
             response_time: all.response_time,
         };
         sinks.outputs.send(&Arc::new(data));

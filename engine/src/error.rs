@@ -59,6 +59,26 @@ impl fmt::Display for PlanError {
 
 impl std::error::Error for PlanError {}
 
+/// Problems found while validating or compiling a plan, collected so that all are reported at once.
+#[derive(Debug, Default)]
+pub struct Problems(pub Vec<PlanIssue>);
+
+impl Problems {
+    /// Records a problem at `path`.
+    pub fn push(&mut self, path: String, message: String) {
+        self.0.push(PlanIssue { path, message });
+    }
+
+    /// Ok when nothing was found, else every problem as one `PlanError`.
+    pub fn into_result(self) -> Result<(), PlanError> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(PlanError { issues: self.0 })
+        }
+    }
+}
+
 /// The run could not start (or a worker could not run). Nothing was measured, or the run stopped.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {

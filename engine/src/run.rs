@@ -11,8 +11,10 @@ use crate::assemble::assemble;
 use crate::clock::now_ns;
 use crate::collector::{collect, Progress, Sinks};
 use crate::error::RunError;
+use crate::metrics::keys::RequestKey;
+use crate::net::origins::{resolve_origins, Target};
+use crate::net::{dns, tls::TlsSetup};
 use crate::output::Outputs;
-use crate::plan::compile::RequestKey;
 use crate::plan::CompiledPlan;
 use crate::result::RunResult;
 use crate::worker::{self, StopLevel, StopSignal, WorkerSetup};
@@ -29,17 +31,17 @@ pub struct RunHandle {
 /// Starts `plan` on worker threads and returns at once.
 pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     let plan = Arc::new(plan);
+    // Names are resolved and the TLS configuration built as the run starts: a host that does not
+    // resolve stops it before any load.
+    let targets: Arc<[Target]> = resolve_origins(&plan.origins, &plan.client.dns)?.into();
+    let tls = Arc::new(TlsSetup::build(&plan.client.tls).map_err(RunError::Tls)?);
     let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let count = plan
-        .plan
-        .options
-        .workers
-        .map_or(cores.len().max(1), |w| w as usize);
+    let count = plan.run.workers.unwrap_or(cores.len().max(1));
     // Outputs open their files and check their URLs first: a bad one fails before any load.
     let unix_now = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64());
-    let mut outputs = Outputs::start(&plan.plan.options.outputs, unix_now)?;
+    let mut outputs = Outputs::start(&plan.run.outputs, unix_now)?;
     let stop = Arc::new(StopSignal::new(count).map_err(|e| RunError::Spawn {
         worker: 0,
         source: e,
@@ -68,6 +70,8 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
             ready: ready_tx.clone(),
             start: start_rx,
             stop: stop.clone(),
+            targets: targets.clone(),
+            tls: tls.clone(),
             dns: dns_rx,
         };
         match worker::spawn(setup) {
@@ -168,10 +172,10 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
 /// Dropping the returned sender stops it.
 fn start_resolver(
     plan: &CompiledPlan,
-    workers: Vec<crossbeam_channel::Sender<crate::net::dns::Refresh>>,
+    workers: Vec<crossbeam_channel::Sender<dns::Refresh>>,
 ) -> Option<crossbeam_channel::Sender<()>> {
     let names: Vec<(usize, String, u16)> = plan
-        .targets
+        .origins
         .iter()
         .enumerate()
         .filter(|(_, t)| t.dynamic)
@@ -181,10 +185,10 @@ fn start_resolver(
         return None;
     }
     let (stop_tx, stop_rx) = bounded(0);
-    let http = plan.plan.options.http.clone();
+    let settings = plan.client.dns.clone();
     std::thread::Builder::new()
         .name("horde-resolver".into())
-        .spawn(move || crate::net::dns::refresh_loop(names, http, workers, stop_rx))
+        .spawn(move || dns::refresh_loop(names, settings, workers, stop_rx))
         .ok()?;
     Some(stop_tx)
 }
@@ -259,5 +263,24 @@ impl RunHandle {
         }
         let result = self.result.take().expect("wait returned true");
         Ok(result)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Plan;
+
+    #[test]
+    fn a_host_that_does_not_resolve_stops_the_run_before_any_worker_starts() {
+        let plan = Plan::from_json(
+            r#"{"version": 1,
+                "journeys": {"j": {"steps": [{"request": {"method": "GET", "url": "http://no-such-host.invalid/"}}]}},
+                "scenarios": {"s": {"journey": "j", "executor": {"type": "constant_vus", "vus": 1, "duration_s": 1}}}}"#,
+        )
+        .unwrap();
+        let err = start(CompiledPlan::compile(plan).unwrap()).err().unwrap();
+        assert!(matches!(err, RunError::Resolve { .. }), "{err}");
+        assert!(err.to_string().contains("no-such-host.invalid"), "{err}");
     }
 }

@@ -1,6 +1,6 @@
 //! `Histogram`: a full-resolution HdrHistogram decoded from a result, for percentile queries.
 
-use horde_engine::metrics::Hist;
+use horde_engine::Hist;
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 

@@ -12,7 +12,7 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
-    m.add("PLAN_VERSION", horde_engine::plan::PLAN_VERSION)?;
+    m.add("PLAN_VERSION", horde_engine::PLAN_VERSION)?;
     m.add_function(wrap_pyfunction!(run::compile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(run::validate_plan, m)?)?;
     m.add_class::<run::CompiledPlan>()?;

@@ -21,16 +21,17 @@ pub struct CompiledPlan {
 #[pyfunction]
 pub fn validate_plan(plan_json: &str) -> PyResult<String> {
     let plan = horde_engine::Plan::from_json(plan_json).map_err(plan_error)?;
+    plan.validate().map_err(plan_error)?;
     Ok(plan.to_json())
 }
 
-/// Validates and compiles a plan (JSON text), resolving host names.
+/// Validates and compiles a plan (JSON text). Host names are resolved when it starts.
 #[pyfunction]
 pub fn compile_plan(py: Python<'_>, plan_json: &str) -> PyResult<CompiledPlan> {
     let plan = horde_engine::Plan::from_json(plan_json).map_err(plan_error)?;
     let compiled = py
         .detach(|| horde_engine::CompiledPlan::compile(plan))
-        .map_err(run_error)?;
+        .map_err(plan_error)?;
     Ok(CompiledPlan {
         plan: Mutex::new(Some(compiled)),
     })
@@ -38,7 +39,8 @@ pub fn compile_plan(py: Python<'_>, plan_json: &str) -> PyResult<CompiledPlan> {
 
 #[pymethods]
 impl CompiledPlan {
-    /// Starts the run on worker threads and returns at once.
+    /// Resolves the plan's host names, builds its TLS configuration and starts the run on
+    /// worker threads; returns at once.
     fn start(&self, py: Python<'_>) -> PyResult<Run> {
         let plan = self
             .plan

@@ -58,11 +58,6 @@ impl ArrivalRate {
         by_count.min(self.ramp.end_ns())
     }
 
-    /// The intended rate at `t`, per second (global).
-    pub fn rate_at(&self, t: u64) -> f64 {
-        self.ramp.value(t)
-    }
-
     /// Intended start of the next arrival, if any remain.
     pub fn next_due(&self) -> Option<u64> {
         let k = self.segment.arrival(self.local);
@@ -80,6 +75,7 @@ impl ArrivalRate {
     }
 
     /// Arrivals still to come for this worker.
+    #[cfg(test)]
     pub fn remaining(&self) -> u64 {
         if self.segment.arrival(self.local) >= self.max_arrivals {
             return 0;

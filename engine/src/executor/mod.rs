@@ -11,7 +11,7 @@ pub use closed::ClosedLoop;
 pub use segment::Segment;
 pub use stages::Ramp;
 
-use crate::plan::compile::ns;
+use crate::clock::seconds_to_ns as ns;
 use crate::plan::{ExecutorConfig, Stage};
 
 /// One worker's schedule for one scenario.

@@ -2,7 +2,7 @@
 //! arrival rate), the moments its integer part changes, and — for rates — when the k-th arrival is
 //! due (the integral of the rate reaching k).
 
-use crate::plan::compile::ns;
+use crate::clock::seconds_to_ns as ns;
 use crate::plan::Stage;
 
 /// A piecewise-linear curve starting at `start_value`, time in ns from `start_ns`.

@@ -215,6 +215,23 @@ pub(crate) fn trim(mut s: &[u8]) -> &[u8] {
     s
 }
 
+/// The value of the first header `name` in a response head.
+pub fn header<'h>(head: &'h [u8], name: &str) -> Option<&'h [u8]> {
+    each_header(head)
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v)
+}
+
+/// Iterates (name, value) over a head's header lines (after the status line).
+pub fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
+    head.split(|&b| b == b'\n').skip(1).filter_map(|line| {
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let colon = line.iter().position(|&b| b == b':')?;
+        let name = std::str::from_utf8(&line[..colon]).ok()?.trim();
+        Some((name, trim(&line[colon + 1..])))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,5 @@ pub mod head;
 pub mod response;
 
 pub use encode::{encode, RequestParts};
-pub use error::ParseError;
-pub use head::{Coding, Framing, Head};
+pub use head::{each_header, header, Coding, Head};
 pub use response::{Event, Limits, ResponseReader};

@@ -99,13 +99,9 @@ impl ResponseReader {
     }
 
     /// Decoded body bytes so far.
+    #[cfg(test)]
     pub fn body_len(&self) -> u64 {
         self.body_len
-    }
-
-    /// Whether the response is complete.
-    pub fn is_done(&self) -> bool {
-        self.state == State::Done
     }
 
     /// Consumes bytes from `buf` (the unconsumed received bytes). Body bytes are appended to

@@ -287,7 +287,8 @@ impl Frame {
         }
     }
 
-    /// A frame with only request keys (tests, attack-style plans).
+    /// A frame with only request keys.
+    #[cfg(test)]
     pub fn with_keys(keys: usize) -> Self {
         Self::new(&Layout {
             keys,

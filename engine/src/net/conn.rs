@@ -152,11 +152,6 @@ impl Conn {
         &mut slot.msg
     }
 
-    /// Whether the buffer is full and cannot grow (the head is over the limit).
-    pub fn buffer_full(&self) -> bool {
-        self.end == self.rx.len()
-    }
-
     /// Accounts for `n` bytes the ring wrote, and returns the kernel's receive timestamp of the
     /// last segment read, on the monotonic clock, if the kernel gave one.
     pub fn received(&mut self, n: usize, offset: &RealtimeOffset) -> Option<u64> {

@@ -1,28 +1,21 @@
-//! Name resolution: the `hosts` override map, the system resolver, and the address-family policy.
+//! Name resolution: the plan's `hosts` entries, the system resolver, and the address-family
+//! policy.
 //!
 //! Resolution never happens on a worker's hot path: names are resolved before the run, and again
 //! by the run's resolver thread every TTL (see `run`); workers only pick among the addresses they
 //! were given.
 
-use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 
-use crate::plan::options::{AddressPolicy, DnsOptions};
+use crate::plan::AddressPolicy;
+use crate::plan::{bare_host, DnsSettings};
 
-/// Every address for `host:port`, ordered by `policy`: from the `hosts` map when it names the
-/// host, the IP itself when the host is one, else the system resolver.
-pub fn resolve(
-    host: &str,
-    port: u16,
-    dns: &DnsOptions,
-    hosts: &BTreeMap<String, Vec<String>>,
-) -> Result<Vec<SocketAddr>, String> {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let found: Vec<SocketAddr> = if let Some(entries) = lookup_override(hosts, bare) {
-        entries
-            .iter()
-            .map(|e| parse_override(e, port))
-            .collect::<Result<_, _>>()?
+/// Every address for `host:port`, ordered by the family policy: from the plan's `hosts` entries
+/// when they name the host, the IP itself when the host is one, else the system resolver.
+pub fn resolve(host: &str, port: u16, dns: &DnsSettings) -> Result<Vec<SocketAddr>, String> {
+    let bare = bare_host(host);
+    let found: Vec<SocketAddr> = if let Some(entries) = dns.overrides(host) {
+        entries.iter().map(|e| e.with_default_port(port)).collect()
     } else if let Ok(ip) = bare.parse::<IpAddr>() {
         vec![SocketAddr::new(ip, port)]
     } else {
@@ -49,11 +42,11 @@ pub type Refresh = (usize, Vec<socket2::SockAddr>);
 /// what changed to every worker. Runs on its own thread: a slow resolver never delays a request.
 pub fn refresh_loop(
     targets: Vec<(usize, String, u16)>,
-    http: crate::plan::HttpOptions,
+    dns: DnsSettings,
     workers: Vec<crossbeam_channel::Sender<Refresh>>,
     stop: crossbeam_channel::Receiver<()>,
 ) {
-    let ttl = std::time::Duration::from_secs_f64(http.dns.ttl_s.max(0.001));
+    let ttl = std::time::Duration::from_nanos(dns.ttl_ns.max(1_000_000));
     let mut last: Vec<Vec<SocketAddr>> = vec![Vec::new(); targets.len()];
     loop {
         match stop.recv_timeout(ttl) {
@@ -62,7 +55,7 @@ pub fn refresh_loop(
         }
         for (i, (target, host, port)) in targets.iter().enumerate() {
             // A failed lookup keeps the addresses the run has: better stale than none.
-            let Ok(addrs) = resolve(host, *port, &http.dns, &http.hosts) else {
+            let Ok(addrs) = resolve(host, *port, &dns) else {
                 continue;
             };
             if addrs == last[i] {
@@ -76,41 +69,6 @@ pub fn refresh_loop(
             }
         }
     }
-}
-
-/// Whether names need resolving again while the run goes on (not IPs, not overridden names).
-pub fn is_dynamic(host: &str, hosts: &BTreeMap<String, Vec<String>>) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    bare.parse::<IpAddr>().is_err() && lookup_override(hosts, bare).is_none()
-}
-
-fn lookup_override<'a>(
-    hosts: &'a BTreeMap<String, Vec<String>>,
-    host: &str,
-) -> Option<&'a Vec<String>> {
-    hosts
-        .iter()
-        .find(|(name, _)| name.eq_ignore_ascii_case(host))
-        .map(|(_, v)| v)
-}
-
-/// Parses one `hosts` entry: an IP (`127.0.0.1`, `::1`) taking the URL's port, or an IP and a port
-/// (`127.0.0.1:8443`, `[::1]:8443`).
-pub fn parse_override(entry: &str, port: u16) -> Result<SocketAddr, String> {
-    let entry = entry.trim();
-    if let Ok(ip) = entry.parse::<IpAddr>() {
-        return Ok(SocketAddr::new(ip, port));
-    }
-    if let Ok(ip) = entry
-        .trim_start_matches('[')
-        .trim_end_matches(']')
-        .parse::<IpAddr>()
-    {
-        return Ok(SocketAddr::new(ip, port));
-    }
-    entry.parse::<SocketAddr>().map_err(|_| {
-        format!("{entry:?} is not an IP address or IP:port (like 127.0.0.1, [::1]:8443)")
-    })
 }
 
 /// Filters and orders addresses by family policy; otherwise keeps the resolver's order.
@@ -139,27 +97,36 @@ pub fn order(addrs: Vec<SocketAddr>, policy: AddressPolicy) -> Vec<SocketAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::ClientSettings;
+    use crate::plan::HttpOptions;
 
-    fn hosts(name: &str, entries: &[&str]) -> BTreeMap<String, Vec<String>> {
-        BTreeMap::from([(
-            name.to_string(),
-            entries.iter().map(|e| e.to_string()).collect(),
-        )])
+    fn dns(hosts: &[(&str, &[&str])], policy: AddressPolicy) -> DnsSettings {
+        let http = HttpOptions {
+            hosts: hosts
+                .iter()
+                .map(|(n, e)| (n.to_string(), e.iter().map(|s| s.to_string()).collect()))
+                .collect(),
+            ..HttpOptions::default()
+        };
+        let mut problems = crate::error::Problems::default();
+        let mut s = ClientSettings::compile(&http, &mut problems).dns;
+        s.policy = policy;
+        s
     }
 
     #[test]
     fn overrides_win_and_take_the_url_port_unless_they_name_one() {
-        let h = hosts("Shop.Test", &["127.0.0.2", "[::1]:9443", "127.0.0.3:81"]);
-        let got = resolve("shop.test", 443, &DnsOptions::default(), &h).unwrap();
+        let d = dns(
+            &[("Shop.Test", &["127.0.0.2", "[::1]:9443", "127.0.0.3:81"])],
+            AddressPolicy::PreferIpv4,
+        );
+        let got = resolve("shop.test", 443, &d).unwrap();
         let want: Vec<SocketAddr> = vec![
             "127.0.0.2:443".parse().unwrap(),
             "127.0.0.3:81".parse().unwrap(),
             "[::1]:9443".parse().unwrap(),
         ];
         assert_eq!(got, want, "IPv4 first by default");
-        assert!(!is_dynamic("shop.test", &h));
-        assert!(!is_dynamic("[::1]", &h));
-        assert!(is_dynamic("localhost", &h));
     }
 
     #[test]
@@ -170,17 +137,7 @@ mod tests {
         assert!(order(addrs.clone(), AddressPolicy::PreferIpv6)[0].is_ipv6());
         assert_eq!(order(addrs.clone(), AddressPolicy::OnlyIpv6).len(), 1);
         assert_eq!(order(addrs.clone(), AddressPolicy::Any), addrs);
-        let dns = DnsOptions {
-            policy: AddressPolicy::OnlyIpv6,
-            ..DnsOptions::default()
-        };
-        let e = resolve("127.0.0.1", 80, &dns, &BTreeMap::new()).unwrap_err();
+        let e = resolve("127.0.0.1", 80, &dns(&[], AddressPolicy::OnlyIpv6)).unwrap_err();
         assert!(e.contains("only_ipv6"), "{e}");
-    }
-
-    #[test]
-    fn bad_override_entries_are_named() {
-        let e = parse_override("not-an-ip", 80).unwrap_err();
-        assert!(e.contains("not-an-ip"), "{e}");
     }
 }

@@ -8,4 +8,4 @@ pub mod tls;
 pub mod uring;
 
 pub use conn::Conn;
-pub use uring::{Completion, Ring, RingMode};
+pub use uring::{Completion, Ring};

@@ -3,18 +3,47 @@
 
 use socket2::SockAddr;
 
+use crate::error::RunError;
 use crate::metrics::{ErrorClass, Failure};
-use crate::plan::options::{AddressSelect, HttpOptions};
-use crate::plan::Target;
+use crate::plan::AddressSelect;
+use crate::plan::{server_name, DnsSettings, Origin};
 
-struct Origin {
+/// An origin and the addresses it resolved to.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The origin.
+    pub origin: Origin,
+    /// Its addresses, in the order of the DNS policy (never empty).
+    pub addrs: Vec<SockAddr>,
+}
+
+/// Resolves every origin of the plan when the run starts; the first name that does not resolve
+/// stops the run before any load.
+pub fn resolve_origins(origins: &[Origin], dns: &DnsSettings) -> Result<Vec<Target>, RunError> {
+    origins
+        .iter()
+        .map(|o| {
+            let addrs =
+                super::dns::resolve(&o.host, o.port, dns).map_err(|reason| RunError::Resolve {
+                    host: o.host.clone(),
+                    reason,
+                })?;
+            Ok(Target {
+                origin: o.clone(),
+                addrs: addrs.into_iter().map(SockAddr::from).collect(),
+            })
+        })
+        .collect()
+}
+
+struct Entry {
     target: Target,
     next: usize,
 }
 
 /// The origins one worker connects to; indexes match the plan's target ids, then run-time ones.
 pub struct Origins {
-    list: Vec<Origin>,
+    list: Vec<Entry>,
     select: AddressSelect,
 }
 
@@ -24,7 +53,7 @@ impl Origins {
         Origins {
             list: targets
                 .iter()
-                .map(|t| Origin {
+                .map(|t| Entry {
                     target: t.clone(),
                     next: 0,
                 })
@@ -34,18 +63,14 @@ impl Origins {
     }
 
     /// Origin `i`.
-    pub fn get(&self, i: usize) -> &Target {
-        &self.list[i].target
+    pub fn get(&self, i: usize) -> &Origin {
+        &self.list[i].target.origin
     }
 
     /// Number of origins.
+    #[cfg(test)]
     pub fn len(&self) -> usize {
         self.list.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.list.is_empty()
     }
 
     /// The address a new connection to origin `i` uses.
@@ -81,23 +106,23 @@ impl Origins {
         authority: &str,
         host: &str,
         port: u16,
-        http: &HttpOptions,
+        dns: &DnsSettings,
     ) -> Result<usize, Failure> {
         if let Some(i) = self
             .list
             .iter()
-            .position(|o| o.target.tls == tls && o.target.authority == authority)
+            .position(|o| o.target.origin.tls == tls && o.target.origin.authority == authority)
         {
             return Ok(i);
         }
-        let addrs = super::dns::resolve(host, port, &http.dns, &http.hosts).map_err(|_| {
+        let addrs = super::dns::resolve(host, port, dns).map_err(|_| {
             Failure::new(
                 ErrorClass::DnsFailed,
                 "a redirect named a host that does not resolve",
             )
         })?;
         let server_name = if tls {
-            Some(super::tls::server_name(host).map_err(|_| {
+            Some(server_name(host).map_err(|_| {
                 Failure::new(
                     ErrorClass::BadRedirect,
                     "a redirect named a host that is not a valid TLS server name",
@@ -106,15 +131,17 @@ impl Origins {
         } else {
             None
         };
-        self.list.push(Origin {
+        self.list.push(Entry {
             target: Target {
-                tls,
-                host: host.to_string(),
-                port,
-                authority: authority.to_string(),
+                origin: Origin {
+                    tls,
+                    host: host.to_string(),
+                    port,
+                    authority: authority.to_string(),
+                    server_name,
+                    dynamic: dns.is_dynamic(host),
+                },
                 addrs: addrs.into_iter().map(SockAddr::from).collect(),
-                server_name,
-                dynamic: super::dns::is_dynamic(host, &http.hosts),
             },
             next: 0,
         });
@@ -123,27 +150,33 @@ impl Origins {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn target(addrs: &[&str]) -> Target {
+    pub(crate) fn target(authority: &str, addrs: &[&str]) -> Target {
+        let (host, port) = authority.rsplit_once(':').unwrap_or((authority, "80"));
         Target {
-            tls: false,
-            host: "shop.test".into(),
-            port: 80,
-            authority: "shop.test".into(),
+            origin: Origin {
+                tls: false,
+                host: host.into(),
+                port: port.parse().unwrap(),
+                authority: authority.into(),
+                server_name: None,
+                dynamic: false,
+            },
             addrs: addrs
                 .iter()
                 .map(|a| SockAddr::from(a.parse::<std::net::SocketAddr>().unwrap()))
                 .collect(),
-            server_name: None,
-            dynamic: false,
         }
     }
 
     #[test]
     fn round_robin_spreads_evenly_and_first_sticks() {
-        let t = [target(&["127.0.0.1:80", "127.0.0.2:80", "127.0.0.3:80"])];
+        let t = [target(
+            "shop.test",
+            &["127.0.0.1:80", "127.0.0.2:80", "127.0.0.3:80"],
+        )];
         let mut rng = fastrand::Rng::with_seed(1);
         let mut o = Origins::new(&t, AddressSelect::RoundRobin);
         let picks: Vec<String> = (0..6)
@@ -159,13 +192,17 @@ mod tests {
 
     #[test]
     fn new_origins_are_added_once() {
-        let mut o = Origins::new(&[target(&["127.0.0.1:80"])], AddressSelect::First);
-        let http = HttpOptions::default();
+        let mut o = Origins::new(
+            &[target("shop.test", &["127.0.0.1:80"])],
+            AddressSelect::First,
+        );
+        let mut problems = crate::error::Problems::default();
+        let dns = crate::plan::ClientSettings::compile(&Default::default(), &mut problems).dns;
         let a = o
-            .find_or_add(false, "127.0.0.1:81", "127.0.0.1", 81, &http)
+            .find_or_add(false, "127.0.0.1:81", "127.0.0.1", 81, &dns)
             .unwrap();
         let b = o
-            .find_or_add(false, "127.0.0.1:81", "127.0.0.1", 81, &http)
+            .find_or_add(false, "127.0.0.1:81", "127.0.0.1", 81, &dns)
             .unwrap();
         assert_eq!((a, b, o.len()), (1, 1, 2));
     }

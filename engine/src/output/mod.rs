@@ -15,64 +15,15 @@ pub mod prometheus;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use crossbeam_channel::{bounded, Sender, TrySendError};
-use serde::{Deserialize, Serialize};
-
 use crate::error::RunError;
+use crate::metrics::keys::RequestKey;
 use crate::metrics::Hist;
-use crate::plan::compile::RequestKey;
-use crate::result::{GeneratorPoint, ScenarioPoint, SecondStats, SeriesPoint};
+use crate::plan::OutputSpec;
+use crate::result::{OutputReport, ScenarioPoint, SecondStats, SeriesPoint};
+use crossbeam_channel::{bounded, Sender, TrySendError};
 
 /// Seconds an output may fall behind before seconds are dropped.
 const QUEUE_SECONDS: usize = 30;
-
-/// Where to send live results (plan `options.outputs`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
-pub enum OutputSpec {
-    /// JSON lines, one metric point per line.
-    Json {
-        /// File to write.
-        path: String,
-    },
-    /// CSV, one row per request key per second.
-    Csv {
-        /// File to write.
-        path: String,
-    },
-    /// HdrHistogram interval log of response times, one histogram per second.
-    HdrLog {
-        /// File to write.
-        path: String,
-    },
-    /// InfluxDB 1.x line protocol over HTTP.
-    Influxdb {
-        /// Server, e.g. `http://127.0.0.1:8086`.
-        url: String,
-        /// Database.
-        database: String,
-    },
-    /// Prometheus remote write.
-    Prometheus {
-        /// Remote-write endpoint, e.g. `http://127.0.0.1:9090/api/v1/write`.
-        url: String,
-    },
-}
-
-impl OutputSpec {
-    /// A short name and where it goes, for reports.
-    pub fn describe(&self) -> (String, String) {
-        match self {
-            OutputSpec::Json { path } => ("json".into(), path.clone()),
-            OutputSpec::Csv { path } => ("csv".into(), path.clone()),
-            OutputSpec::HdrLog { path } => ("hdr_log".into(), path.clone()),
-            OutputSpec::Influxdb { url, database } => {
-                ("influxdb".into(), format!("{url} (database {database})"))
-            }
-            OutputSpec::Prometheus { url } => ("prometheus".into(), url.clone()),
-        }
-    }
-}
 
 /// One completed second, shared by every output.
 #[derive(Debug)]
@@ -85,12 +36,8 @@ pub struct Second {
     pub keys: Arc<[RequestKey]>,
     /// One row per request key.
     pub series: Vec<SeriesPoint>,
-    /// All requests together.
-    pub total: SeriesPoint,
     /// One row per scenario.
     pub scenarios: Vec<ScenarioPoint>,
-    /// The generator.
-    pub generator: GeneratorPoint,
     /// Response times of all requests in this second, µs.
     pub response_time: Hist,
 }
@@ -103,23 +50,6 @@ pub trait Sink: Send {
     fn finish(&mut self) -> Result<(), String> {
         Ok(())
     }
-}
-
-/// What an output did over the run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct OutputReport {
-    /// Output kind.
-    pub kind: String,
-    /// Where it went.
-    pub target: String,
-    /// Points delivered.
-    pub sent_points: u64,
-    /// Points that could not be delivered (server down, write error).
-    pub failed_points: u64,
-    /// Seconds dropped because the output could not keep up.
-    pub dropped_seconds: u64,
-    /// The last error seen.
-    pub last_error: Option<String>,
 }
 
 struct Running {

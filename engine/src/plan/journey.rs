@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::metrics::MetricKind;
+
 /// An ordered list of steps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -263,16 +265,4 @@ pub struct MetricStep {
     pub kind: MetricKind,
     /// The value: a number (counter, trend), `true`/`false` (rate); may be a `${…}` template.
     pub value: String,
-}
-
-/// Kinds of user-defined metric, as in k6.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MetricKind {
-    /// Sums values.
-    Counter,
-    /// Share of non-zero / true values.
-    Rate,
-    /// Distribution of values (percentiles).
-    Trend,
 }

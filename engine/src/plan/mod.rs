@@ -1,39 +1,40 @@
 //! What to do: the plan, as plain serialisable data, plus its validation and compilation.
 //!
 //! A plan crosses from Python (or a file) as versioned JSON. `Plan::from_json` parses it with
-//! paths in every error, `validate` collects every problem at once, and `compile` turns it into
-//! the immutable `CompiledPlan` the workers run. No I/O and no threads here, except resolving
-//! host names once in `compile`.
+//! paths in every error; `compile` checks every value (`validate` holds the rules that are not
+//! part of compiling something) and turns it into the immutable `CompiledPlan` the workers run,
+//! reporting every problem at once. Nothing here opens a socket or resolves a name: that happens
+//! when the run starts. The only I/O is reading files the plan names (TLS certificates).
 
-pub mod checks;
 pub mod compile;
 pub mod data;
 pub mod executor;
 pub mod journey;
-pub mod keys;
 pub mod options;
 pub mod program;
-pub mod request;
+pub mod scope;
 pub mod validate;
-pub mod walker;
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-pub use compile::{
-    CheckKey, CompiledFeeder, CompiledPlan, CompiledScenario, JourneyKey, MetricKey, RequestKey,
-    Target,
-};
+pub use compile::client::{bare_host, server_name, ClientSettings, DnsSettings};
+pub use compile::keys::Origin;
+pub use compile::tls::{ResumptionPolicy, TlsSettings, TlsVersion};
+pub use compile::{CompiledPlan, CompiledScenario};
 pub use data::{Exhausted, Feeder, Order, Per};
 pub use executor::{ExecutorConfig, Saturation, Stage};
-pub use journey::{
-    Body, Branch, Check, Extract, Journey, MetricKind, MetricStep, RequestSpec, Step, Think,
+pub use journey::Journey;
+pub use options::{
+    AddressPolicy, AddressSelect, ConnectionPolicy, CookiePolicy, HttpOptions, Options, OutputSpec,
 };
-pub use options::{HttpOptions, Options};
-pub use program::{CompiledJourney, CompiledRequest, Instr};
+pub use program::{
+    CompiledCheck, CompiledExtract, CompiledRequest, Condition, HttpCall, RequestTemplate, Source,
+};
 
 use crate::error::PlanError;
+pub use crate::thresholds::ThresholdSpec;
 
 /// The plan format version this engine reads.
 pub const PLAN_VERSION: u32 = 1;
@@ -119,22 +120,9 @@ impl Scenario {
     }
 }
 
-/// One threshold condition, e.g. `p(95)<500`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ThresholdSpec {
-    /// k6 syntax: `avg|min|med|max|p(N)|rate|count|value` `<|<=|>|>=|==|!=` number.
-    pub expression: String,
-    /// Stop the whole run as soon as this fails.
-    #[serde(default)]
-    pub abort_on_fail: bool,
-    /// With `abort_on_fail`: do not evaluate for this long after the start, seconds.
-    #[serde(default)]
-    pub delay_abort_eval_s: f64,
-}
-
 impl Plan {
-    /// Parses and validates a plan. Every problem is reported with its path.
+    /// Parses a plan; a malformed one is reported with the path of what is wrong. The values are
+    /// checked when it compiles (`CompiledPlan::compile`, or `validate`).
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
         let de = &mut serde_json::Deserializer::from_str(text);
         let plan: Plan = serde_path_to_error::deserialize(de).map_err(|e| {
@@ -142,8 +130,12 @@ impl Plan {
             let path = if path == "." { String::new() } else { path };
             PlanError::one(path, e.into_inner().to_string())
         })?;
-        validate::validate(&plan)?;
         Ok(plan)
+    }
+
+    /// Finds every problem in the plan (by compiling it), without running anything.
+    pub fn validate(&self) -> Result<(), PlanError> {
+        CompiledPlan::compile(self.clone()).map(drop)
     }
 
     /// The plan as JSON (what `horde inspect` prints and results keep).

@@ -20,7 +20,7 @@ pub struct Options {
     /// seed gives every VU the same random choices again.
     pub seed: Option<u64>,
     /// Where to send results while the run goes on.
-    pub outputs: Vec<crate::output::OutputSpec>,
+    pub outputs: Vec<OutputSpec>,
 }
 
 impl Default for Options {
@@ -173,6 +173,8 @@ pub enum CookiePolicy {
 }
 
 /// When a VU opens a new connection.
+// The variants are the plan's words (`per_vu`, …).
+#[allow(clippy::enum_variant_names)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ConnectionPolicy {
@@ -201,6 +203,54 @@ impl Default for HttpOptions {
             max_connections_per_host: None,
             compression: Vec::new(),
             expect_continue_timeout_s: 1.0,
+        }
+    }
+}
+
+/// Where to send live results (plan `options.outputs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OutputSpec {
+    /// JSON lines, one metric point per line.
+    Json {
+        /// File to write.
+        path: String,
+    },
+    /// CSV, one row per request key per second.
+    Csv {
+        /// File to write.
+        path: String,
+    },
+    /// HdrHistogram interval log of response times, one histogram per second.
+    HdrLog {
+        /// File to write.
+        path: String,
+    },
+    /// InfluxDB 1.x line protocol over HTTP.
+    Influxdb {
+        /// Server, e.g. `http://127.0.0.1:8086`.
+        url: String,
+        /// Database.
+        database: String,
+    },
+    /// Prometheus remote write.
+    Prometheus {
+        /// Remote-write endpoint, e.g. `http://127.0.0.1:9090/api/v1/write`.
+        url: String,
+    },
+}
+
+impl OutputSpec {
+    /// A short name and where it goes, for reports.
+    pub fn describe(&self) -> (String, String) {
+        match self {
+            OutputSpec::Json { path } => ("json".into(), path.clone()),
+            OutputSpec::Csv { path } => ("csv".into(), path.clone()),
+            OutputSpec::HdrLog { path } => ("hdr_log".into(), path.clone()),
+            OutputSpec::Influxdb { url, database } => {
+                ("influxdb".into(), format!("{url} (database {database})"))
+            }
+            OutputSpec::Prometheus { url } => ("prometheus".into(), url.clone()),
         }
     }
 }

@@ -2,22 +2,11 @@
 //! variable slots they use. Control flow (maybe, choose, repeat) becomes jumps, so the interpreter
 //! is a loop over an instruction pointer; groups only rename the requests inside them.
 
-use super::checks::{CompiledCheck, CompiledExtract};
-use super::journey::MetricKind;
-use super::request::Encoding;
-use crate::error::PlanIssue;
+use std::sync::Arc;
+
+use crate::metrics::MetricKind;
 use crate::template::Template;
 
-/// Built-in variables, in slot order.
-pub const BUILTINS: [&str; 4] = ["__vu", "__iteration", "__scenario", "__journey"];
-/// Slot of `__vu` (1-based VU number, unique across workers).
-pub const VU_SLOT: u16 = 0;
-/// Slot of `__iteration` (0-based, per VU).
-pub const ITERATION_SLOT: u16 = 1;
-/// Slot of `__scenario`.
-pub const SCENARIO_SLOT: u16 = 2;
-/// Slot of `__journey`.
-pub const JOURNEY_SLOT: u16 = 3;
 /// Deepest nesting of `repeat`.
 pub const MAX_REPEAT_DEPTH: usize = 8;
 
@@ -44,75 +33,6 @@ pub fn pick(cumulative: &[f64], r: f64) -> usize {
         .iter()
         .position(|&c| r < c)
         .unwrap_or(cumulative.len().saturating_sub(1))
-}
-
-/// Problems found while compiling, with their paths.
-#[derive(Debug, Default)]
-pub struct Problems(pub Vec<PlanIssue>);
-
-impl Problems {
-    /// Records a problem.
-    pub fn push(&mut self, path: String, message: String) {
-        self.0.push(PlanIssue { path, message });
-    }
-}
-
-/// Variable names and slots, shared by every journey of a plan.
-#[derive(Debug, Clone, Default)]
-pub struct VarTable {
-    names: Vec<String>,
-}
-
-impl VarTable {
-    /// A table holding the built-ins.
-    pub fn new() -> Self {
-        Self {
-            names: BUILTINS.iter().map(|s| s.to_string()).collect(),
-        }
-    }
-
-    /// The slot of `name`, adding it if new.
-    pub fn define(&mut self, name: &str) -> u16 {
-        match self.names.iter().position(|n| n == name) {
-            Some(i) => i as u16,
-            None => {
-                self.names.push(name.to_string());
-                (self.names.len() - 1) as u16
-            }
-        }
-    }
-
-    /// Number of slots.
-    pub fn len(&self) -> usize {
-        self.names.len()
-    }
-
-    /// Whether only built-ins exist.
-    pub fn is_empty(&self) -> bool {
-        self.names.len() == BUILTINS.len()
-    }
-
-    /// The name of a slot.
-    pub fn name(&self, slot: u16) -> &str {
-        &self.names[slot as usize]
-    }
-}
-
-/// The variables visible at a point of a journey: built-ins, data columns, and what earlier steps
-/// extracted.
-pub struct Scope<'a> {
-    pub(super) table: &'a VarTable,
-    pub(super) visible: Vec<u16>,
-}
-
-impl Scope<'_> {
-    /// The slot of a visible variable.
-    pub fn slot(&self, name: &str) -> Option<u16> {
-        self.visible
-            .iter()
-            .copied()
-            .find(|&s| self.table.name(s) == name)
-    }
 }
 
 /// A think-time distribution, in nanoseconds.
@@ -178,14 +98,13 @@ pub enum Instr {
     },
 }
 
-/// A request, ready to send.
+/// What the HTTP client needs to send one request and read its response. The rest of a
+/// [`CompiledRequest`] (rendering, checks, extractions, the funnel) is the interpreter's.
 #[derive(Debug, Clone)]
-pub struct CompiledRequest {
-    /// Result key id (scenario × name × method).
+pub struct HttpCall {
+    /// Result key id (scenario × name × method): where the client records the exchange.
     pub key: usize,
-    /// Funnel step index within the journey.
-    pub step: usize,
-    /// Target (resolved address) index.
+    /// Origin index.
     pub target: usize,
     /// HEAD responses carry no body.
     pub head_request: bool,
@@ -196,16 +115,27 @@ pub struct CompiledRequest {
     /// The request says `Expect: 100-continue` and has a body: send the head, wait for the
     /// server's go-ahead (or the expect timeout), then the body.
     pub expect_continue: bool,
-    /// The request bytes, or how to render them.
-    pub encoding: Encoding,
+    /// Keep the response head: checks or extractions read its headers.
+    pub keep_head: bool,
+    /// Keep the response body: checks or extractions read it.
+    pub keep_body: bool,
+    /// The request's bytes when nothing in it varies; empty when it is rendered per request.
+    pub bytes: Arc<[u8]>,
+}
+
+/// A request step, ready to run.
+#[derive(Debug, Clone)]
+pub struct CompiledRequest {
+    /// What the client needs.
+    pub http: HttpCall,
+    /// How to render the request's bytes when something in them varies.
+    pub template: Option<Box<RequestTemplate>>,
+    /// Funnel step index within the journey.
+    pub step: usize,
     /// Checks.
     pub checks: Vec<CompiledCheck>,
     /// Extractions.
     pub extracts: Vec<CompiledExtract>,
-    /// Keep the head bytes (header checks or extractions).
-    pub keep_head: bool,
-    /// Keep the body (body, JSON or regex checks or extractions).
-    pub keep_body: bool,
 }
 
 /// A journey ready to run.
@@ -224,4 +154,77 @@ pub struct CompiledJourney {
 /// Whether `b` may appear in an HTTP token (method, header name).
 pub fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+/// A request with templates.
+#[derive(Debug, Clone)]
+pub struct RequestTemplate {
+    /// `METHOD ` (with the space).
+    pub method: Vec<u8>,
+    /// Path and query.
+    pub target: Template,
+    /// ` HTTP/1.1\r\n` and every header that does not vary.
+    pub fixed_headers: Vec<u8>,
+    /// Headers with templated values: (`Name: `, value).
+    pub headers: Vec<(Vec<u8>, Template)>,
+    /// Body, if any.
+    pub body: Option<Template>,
+    /// Whether to send Content-Length (always with a body or for POST/PUT/PATCH).
+    pub content_length: bool,
+}
+
+/// A compiled check.
+#[derive(Debug, Clone)]
+pub struct CompiledCheck {
+    /// Check key id (for counting).
+    pub id: usize,
+    /// The condition.
+    pub condition: Condition,
+}
+
+/// A check condition.
+#[derive(Debug, Clone)]
+pub enum Condition {
+    /// Status is one of these.
+    Status(Vec<u16>),
+    /// Header present (and equal).
+    Header {
+        /// Header name.
+        name: String,
+        /// Required value.
+        equals: Option<Vec<u8>>,
+    },
+    /// Body contains these bytes.
+    BodyContains(Vec<u8>),
+    /// JSON path matches (and equals).
+    JsonPath {
+        /// The path.
+        path: serde_json_path::JsonPath,
+        /// Required value.
+        equals: Option<serde_json::Value>,
+    },
+}
+
+/// A compiled extraction.
+#[derive(Debug, Clone)]
+pub struct CompiledExtract {
+    /// Variable slot to set.
+    pub slot: u16,
+    /// A miss leaves the variable unset instead of failing the iteration.
+    pub optional: bool,
+    /// Where the value comes from.
+    pub source: Source,
+}
+
+/// Where an extracted value comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// First JSON path match.
+    JsonPath(serde_json_path::JsonPath),
+    /// A header's value.
+    Header(String),
+    /// A capture group of a regex over the body.
+    Regex(regex::bytes::Regex, usize),
+    /// A cookie set by the response.
+    Cookie(String),
 }

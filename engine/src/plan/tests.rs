@@ -13,6 +13,7 @@ fn attack(executor: &str) -> String {
 /// The plan errors of `text`, one line each (shared with the compiler tests).
 pub(super) fn issues(text: &str) -> Vec<String> {
     Plan::from_json(text)
+        .and_then(|p| p.validate())
         .unwrap_err()
         .issues
         .iter()

@@ -1,17 +1,15 @@
-//! Plan validation: walks the whole plan and collects every problem with its path, so that a
-//! user fixes them all in one go (k6's `Validate() []error`). Runs before any socket is opened.
-//! Scenario, executor and option rules live here; journeys, templates, checks, extractions and
-//! thresholds are checked by compiling them (without DNS), so there is one set of rules.
+//! Plan validation: the rules for values that are not checked by compiling them — scenarios,
+//! executors, test data and run options — collected with their paths, so that a user fixes every
+//! problem in one go (k6's `Validate() []error`). Journeys, templates, checks, extractions,
+//! thresholds and the HTTP client's options are checked by compiling them (`compile`), so there
+//! is one set of rules, run once.
 
-use super::program::Problems;
-use super::{ExecutorConfig, Feeder, HttpOptions, Options, Plan, Scenario, Stage, PLAN_VERSION};
-use crate::error::PlanError;
-use crate::net::tls::TlsSetup;
-use crate::output::OutputSpec;
+use super::PLAN_VERSION;
+use super::{ExecutorConfig, Feeder, HttpOptions, Options, OutputSpec, Plan, Scenario, Stage};
+use crate::error::Problems;
 
-/// Checks `plan`; returns every problem found.
-pub fn validate(plan: &Plan) -> Result<(), PlanError> {
-    let mut v = Problems::default();
+/// Adds every problem of `plan` that compiling it would not find to `v`.
+pub(crate) fn check(plan: &Plan, v: &mut Problems) {
     if plan.version != PLAN_VERSION {
         v.push(
             "version".into(),
@@ -36,18 +34,12 @@ pub fn validate(plan: &Plan) -> Result<(), PlanError> {
         }
     }
     for (name, scenario) in &plan.scenarios {
-        check_scenario(&mut v, &format!("scenarios.{name}"), scenario, plan);
+        check_scenario(v, &format!("scenarios.{name}"), scenario, plan);
     }
     for (i, feeder) in plan.data.iter().enumerate() {
-        check_feeder(feeder, i, &mut v);
+        check_feeder(feeder, i, v);
     }
-    check_options(&mut v, &plan.options);
-    v.0.extend(super::compile::problems(plan));
-    if v.0.is_empty() {
-        Ok(())
-    } else {
-        Err(PlanError { issues: v.0 })
-    }
+    check_options(v, &plan.options);
 }
 
 fn check_scenario(v: &mut Problems, path: &str, s: &Scenario, plan: &Plan) {
@@ -274,36 +266,9 @@ fn check_options(v: &mut Problems, o: &Options) {
     }
 }
 
-/// TLS files and versions, DNS, `hosts` entries, compression, pooling.
+/// DNS, pooling and `Expect` timing (`hosts`, compression and TLS are checked as they compile).
 fn check_client(v: &mut Problems, http: &HttpOptions) {
-    if let Err(problems) = TlsSetup::build(&http.tls) {
-        for (path, message) in problems {
-            v.push(path, message);
-        }
-    }
     positive(v, "options.http.dns.ttl_s", http.dns.ttl_s);
-    for (name, entries) in &http.hosts {
-        let at = format!("options.http.hosts.{name}");
-        if name.is_empty() || name.contains(['/', ':', ' ']) {
-            v.push(at.clone(), format!("{name:?} is not a host name"));
-        }
-        if entries.is_empty() {
-            v.push(at.clone(), "needs at least one address".into());
-        }
-        for (i, e) in entries.iter().enumerate() {
-            if let Err(message) = crate::net::dns::parse_override(e, 80) {
-                v.push(format!("{at}[{i}]"), message);
-            }
-        }
-    }
-    for (i, coding) in http.compression.iter().enumerate() {
-        if !matches!(coding.as_str(), "gzip" | "deflate" | "br") {
-            v.push(
-                format!("options.http.compression[{i}]"),
-                format!("horde decodes gzip, deflate and br, got {coding:?}"),
-            );
-        }
-    }
     if let Some(n) = http.max_connections_per_host {
         at_least_one(v, "options.http.max_connections_per_host", n);
     }

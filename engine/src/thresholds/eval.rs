@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::parse::Agg;
-use super::{CompiledThreshold, HttpMetric, Metric};
+use super::{CompiledThreshold, Metric, ObservedUnit};
+use crate::metrics::catalogue::RequestMeasure;
+use crate::metrics::MetricKind;
 use crate::metrics::{Frame, Hist, KeyStats};
-use crate::plan::MetricKind;
 
 /// A threshold's verdict.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -17,6 +18,9 @@ pub struct Outcome {
     pub expression: String,
     /// The observed value (ms for durations); None when there was no data.
     pub observed: Option<f64>,
+    /// The observed value's unit.
+    #[serde(default)]
+    pub unit: ObservedUnit,
     /// Whether it holds (a threshold with no data holds).
     pub ok: bool,
     /// Whether this threshold's failure aborted the run.
@@ -41,30 +45,30 @@ pub fn observe(t: &CompiledThreshold, totals: &Frame, elapsed_s: f64) -> Option<
         })
     };
     match &t.metric {
-        Metric::Http(which, keys) => {
+        Metric::Request(which, keys) => {
             let sum = |f: &dyn Fn(&KeyStats) -> u64| {
                 keys.iter().map(|&k| f(&totals.keys[k])).sum::<u64>()
             };
             match which {
-                HttpMetric::Failed => {
+                RequestMeasure::Failed => {
                     let requests = sum(&|k| k.requests);
                     (requests > 0).then(|| {
                         sum(&|k| k.failures() + k.unexpected_status) as f64 / requests as f64
                     })
                 }
-                HttpMetric::Reqs => counter(sum(&|k| k.requests)),
-                HttpMetric::DataSent => counter(sum(&|k| k.bytes_sent)),
-                HttpMetric::DataReceived => counter(sum(&|k| k.bytes_received)),
+                RequestMeasure::Reqs => counter(sum(&|k| k.requests)),
+                RequestMeasure::DataSent => counter(sum(&|k| k.bytes_sent)),
+                RequestMeasure::DataReceived => counter(sum(&|k| k.bytes_received)),
                 trend => {
                     let mut h = Hist::new();
                     for &k in keys {
                         let k = &totals.keys[k];
                         h.merge(match trend {
-                            HttpMetric::Duration => &k.response_time,
-                            HttpMetric::ServiceTime => &k.service_time,
-                            HttpMetric::Connecting => &k.connecting,
-                            HttpMetric::TlsHandshaking => &k.tls_handshaking,
-                            HttpMetric::Waiting => &k.waiting,
+                            RequestMeasure::Duration => &k.response_time,
+                            RequestMeasure::ServiceTime => &k.service_time,
+                            RequestMeasure::Connecting => &k.connecting,
+                            RequestMeasure::TlsHandshaking => &k.tls_handshaking,
+                            RequestMeasure::Waiting => &k.waiting,
                             _ => &k.receiving,
                         });
                     }
@@ -117,6 +121,7 @@ pub fn judge(t: &CompiledThreshold, totals: &Frame, elapsed_s: f64) -> Outcome {
         metric: t.selector.clone(),
         expression: t.expression.clone(),
         observed,
+        unit: t.unit,
         ok,
         aborted: false,
     }

@@ -7,18 +7,35 @@ pub mod parse;
 
 use std::collections::BTreeMap;
 
-use crate::plan::compile::{CheckKey, JourneyKey, MetricKey, RequestKey};
-use crate::plan::program::Problems;
-use crate::plan::{MetricKind, ThresholdSpec};
+use serde::{Deserialize, Serialize};
+
+use crate::clock::seconds_to_ns;
+use crate::error::Problems;
+use crate::metrics::catalogue::{self, Measure, MetricType, RequestMeasure, Unit, BUILTINS};
+use crate::metrics::keys::{CheckKey, JourneyKey, MetricKey, MetricKind, RequestKey};
 use parse::{Agg, Condition};
 
-pub use eval::{judge, observe, Outcome};
+pub use eval::{judge, Outcome};
+
+/// One threshold condition, e.g. `p(95)<500`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThresholdSpec {
+    /// k6 syntax: `avg|min|med|max|p(N)|rate|count|value` `<|<=|>|>=|==|!=` number.
+    pub expression: String,
+    /// Stop the whole run as soon as this fails.
+    #[serde(default)]
+    pub abort_on_fail: bool,
+    /// With `abort_on_fail`: do not evaluate for this long after the start, seconds.
+    #[serde(default)]
+    pub delay_abort_eval_s: f64,
+}
 
 /// What a threshold looks at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Metric {
     /// A per-request metric over the selected request keys.
-    Http(HttpMetric, Vec<usize>),
+    Request(RequestMeasure, Vec<usize>),
     /// `checks` over the selected checks.
     Checks(Vec<usize>),
     /// `iterations` over the selected journey keys.
@@ -31,37 +48,21 @@ pub enum Metric {
     User(usize, MetricKind),
 }
 
-/// Per-request metrics.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HttpMetric {
-    /// `http_req_duration` (from the intended send).
-    Duration,
-    /// `http_req_service_time` (from the actual send).
-    ServiceTime,
-    /// `http_req_connecting`.
-    Connecting,
-    /// `http_req_tls_handshaking`.
-    TlsHandshaking,
-    /// `http_req_waiting` (time to first byte).
-    Waiting,
-    /// `http_req_receiving`.
-    Receiving,
-    /// `http_req_failed`.
-    Failed,
-    /// `http_reqs`.
-    Reqs,
-    /// `data_sent`.
-    DataSent,
-    /// `data_received`.
-    DataReceived,
-}
-
-/// How a metric aggregates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Kind {
-    Trend,
-    Rate,
-    Counter,
+/// The unit of a threshold's observed value, so that every report shows it the same way.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ObservedUnit {
+    /// Milliseconds (an aggregate of a duration).
+    Ms,
+    /// A share between 0 and 1 (the rate of a rate metric).
+    Ratio,
+    /// Per second (the rate of a counter).
+    PerSecond,
+    /// Bytes (the count of a byte counter).
+    Bytes,
+    /// A plain number.
+    #[default]
+    None,
 }
 
 /// A threshold ready to evaluate.
@@ -75,6 +76,8 @@ pub struct CompiledThreshold {
     pub metric: Metric,
     /// The parsed condition.
     pub condition: Condition,
+    /// The unit of the observed value.
+    pub unit: ObservedUnit,
     /// Abort the run when it fails.
     pub abort_on_fail: bool,
     /// Do not abort before this much time since the start, ns.
@@ -95,27 +98,6 @@ pub struct Names<'a> {
     pub scenario_tags: &'a BTreeMap<String, BTreeMap<String, String>>,
 }
 
-const HTTP: [(&str, HttpMetric, Kind); 10] = [
-    ("http_req_duration", HttpMetric::Duration, Kind::Trend),
-    (
-        "http_req_service_time",
-        HttpMetric::ServiceTime,
-        Kind::Trend,
-    ),
-    ("http_req_connecting", HttpMetric::Connecting, Kind::Trend),
-    (
-        "http_req_tls_handshaking",
-        HttpMetric::TlsHandshaking,
-        Kind::Trend,
-    ),
-    ("http_req_waiting", HttpMetric::Waiting, Kind::Trend),
-    ("http_req_receiving", HttpMetric::Receiving, Kind::Trend),
-    ("http_req_failed", HttpMetric::Failed, Kind::Rate),
-    ("http_reqs", HttpMetric::Reqs, Kind::Counter),
-    ("data_sent", HttpMetric::DataSent, Kind::Counter),
-    ("data_received", HttpMetric::DataReceived, Kind::Counter),
-];
-
 /// Compiles every threshold, reporting problems under `thresholds[...]`.
 pub fn compile(
     specs: &BTreeMap<String, Vec<ThresholdSpec>>,
@@ -125,7 +107,7 @@ pub fn compile(
     let mut out = Vec::new();
     for (selector, conditions) in specs {
         let at = format!("thresholds[{selector:?}]");
-        let (metric, kind) = match resolve(selector, names) {
+        let (metric, kind, unit) = match resolve(selector, names) {
             Ok(found) => found,
             Err(message) => {
                 problems.push(at, message);
@@ -145,6 +127,7 @@ pub fn compile(
                 problems.push(at, message);
                 continue;
             }
+            let unit = observed_unit(kind, unit, condition.agg);
             if !(spec.delay_abort_eval_s.is_finite() && spec.delay_abort_eval_s >= 0.0) {
                 problems.push(
                     format!("{at}.delay_abort_eval_s"),
@@ -156,27 +139,30 @@ pub fn compile(
                 expression: spec.expression.clone(),
                 metric: metric.clone(),
                 condition,
+                unit,
                 abort_on_fail: spec.abort_on_fail,
-                delay_abort_ns: crate::plan::compile::ns(spec.delay_abort_eval_s.max(0.0)),
+                delay_abort_ns: seconds_to_ns(spec.delay_abort_eval_s.max(0.0)),
             });
         }
     }
     out
 }
 
-fn fits(selector: &str, kind: Kind, agg: Agg) -> Result<(), String> {
+fn fits(selector: &str, kind: MetricType, agg: Agg) -> Result<(), String> {
     let ok = match kind {
-        Kind::Trend => matches!(agg, Agg::Avg | Agg::Min | Agg::Med | Agg::Max | Agg::P(_)),
-        Kind::Rate => agg == Agg::Rate,
-        Kind::Counter => matches!(agg, Agg::Count | Agg::Rate),
+        MetricType::Trend => matches!(agg, Agg::Avg | Agg::Min | Agg::Med | Agg::Max | Agg::P(_)),
+        MetricType::Rate => agg == Agg::Rate,
+        MetricType::Counter => matches!(agg, Agg::Count | Agg::Rate),
+        MetricType::Gauge => agg == Agg::Value,
     };
     if ok {
         return Ok(());
     }
     let allowed = match kind {
-        Kind::Trend => "avg, min, med, max or p(N)",
-        Kind::Rate => "rate",
-        Kind::Counter => "count or rate (per second)",
+        MetricType::Trend => "avg, min, med, max or p(N)",
+        MetricType::Rate => "rate",
+        MetricType::Counter => "count or rate (per second)",
+        MetricType::Gauge => "value",
     };
     Err(format!(
         "{selector} is a {} metric: use {allowed}, not {agg}",
@@ -184,7 +170,17 @@ fn fits(selector: &str, kind: Kind, agg: Agg) -> Result<(), String> {
     ))
 }
 
-fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
+fn observed_unit(kind: MetricType, unit: Unit, agg: Agg) -> ObservedUnit {
+    match (kind, agg, unit) {
+        (MetricType::Trend, _, Unit::Ms) => ObservedUnit::Ms,
+        (MetricType::Rate, ..) => ObservedUnit::Ratio,
+        (MetricType::Counter, Agg::Rate, _) => ObservedUnit::PerSecond,
+        (_, _, Unit::Bytes) => ObservedUnit::Bytes,
+        _ => ObservedUnit::None,
+    }
+}
+
+fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, MetricType, Unit), String> {
     let sel = parse::selector(text).map_err(|e| format!("invalid metric selector: {e}"))?;
     let user_tag = |k: &str| names.scenario_tags.values().any(|t| t.contains_key(k));
     // A scenario matches when it carries every user tag the filter names.
@@ -218,26 +214,48 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.as_str())
     };
-    if let Some(&(_, which, kind)) = HTTP.iter().find(|(n, ..)| *n == sel.metric) {
-        tags(&["name", "scenario", "method", "group"])?;
-        let keys = select(names.keys.iter().enumerate().filter(|(_, k)| {
-            tag("name").is_none_or(|v| k.name == v)
-                && scenario_ok(&k.scenario)
-                && tag("scenario").is_none_or(|v| k.scenario == v)
-                && tag("method").is_none_or(|v| k.method.eq_ignore_ascii_case(v))
-                && tag("group").is_none_or(|g| k.name.starts_with(&format!("{g}::")))
-        }));
-        if keys.is_empty() {
-            let known: Vec<&str> = names.keys.iter().map(|k| k.name.as_str()).collect();
+    let Some(builtin) = catalogue::builtin(&sel.metric) else {
+        let Some(i) = names.metrics.iter().position(|m| m.name == sel.metric) else {
+            let mut known: Vec<&str> = BUILTINS
+                .iter()
+                .filter(|b| thresholds_can_use(b.measure))
+                .map(|b| b.name)
+                .collect();
+            known.extend(names.metrics.iter().map(|m| m.name.as_str()));
             return Err(format!(
-                "no request matches {text}; request names are {known:?}"
+                "unknown metric {:?}; known metrics are {}",
+                sel.metric,
+                known.join(", ")
             ));
+        };
+        tags(&[])?;
+        let kind = names.metrics[i].kind;
+        let t = match kind {
+            MetricKind::Counter => MetricType::Counter,
+            MetricKind::Rate => MetricType::Rate,
+            MetricKind::Trend => MetricType::Trend,
+        };
+        return Ok((Metric::User(i, kind), t, Unit::None));
+    };
+    tags(builtin.tags)?;
+    let metric = match builtin.measure {
+        Measure::Request(measure) => {
+            let keys = select(names.keys.iter().enumerate().filter(|(_, k)| {
+                tag("name").is_none_or(|v| k.name == v)
+                    && scenario_ok(&k.scenario)
+                    && tag("scenario").is_none_or(|v| k.scenario == v)
+                    && tag("method").is_none_or(|v| k.method.eq_ignore_ascii_case(v))
+                    && tag("group").is_none_or(|g| k.name.starts_with(&format!("{g}::")))
+            }));
+            if keys.is_empty() {
+                let known: Vec<&str> = names.keys.iter().map(|k| k.name.as_str()).collect();
+                return Err(format!(
+                    "no request matches {text}; request names are {known:?}"
+                ));
+            }
+            Metric::Request(measure, keys)
         }
-        return Ok((Metric::Http(which, keys), kind));
-    }
-    match sel.metric.as_str() {
-        "checks" => {
-            tags(&["scenario", "check", "name"])?;
+        Measure::Checks => {
             let checks = select(names.checks.iter().enumerate().filter(|(_, c)| {
                 scenario_ok(&c.scenario)
                     && tag("scenario").is_none_or(|v| c.scenario == v)
@@ -248,10 +266,9 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
                 let known: Vec<&str> = names.checks.iter().map(|c| c.name.as_str()).collect();
                 return Err(format!("no check matches {text}; checks are {known:?}"));
             }
-            Ok((Metric::Checks(checks), Kind::Rate))
+            Metric::Checks(checks)
         }
-        "iterations" | "iteration_duration" => {
-            tags(&["scenario", "journey"])?;
+        Measure::Iterations | Measure::IterationDuration => {
             let journeys = select(names.journeys.iter().enumerate().filter(|(_, j)| {
                 scenario_ok(&j.scenario)
                     && tag("scenario").is_none_or(|v| j.scenario == v)
@@ -260,14 +277,13 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
             if journeys.is_empty() {
                 return Err(format!("no scenario or journey matches {text}"));
             }
-            Ok(if sel.metric == "iterations" {
-                (Metric::Iterations(journeys), Kind::Counter)
+            if builtin.measure == Measure::Iterations {
+                Metric::Iterations(journeys)
             } else {
-                (Metric::IterationDuration(journeys), Kind::Trend)
-            })
+                Metric::IterationDuration(journeys)
+            }
         }
-        "dropped_iterations" => {
-            tags(&["scenario"])?;
+        Measure::DroppedIterations => {
             let mut scenarios: Vec<&str> =
                 names.journeys.iter().map(|j| j.scenario.as_str()).collect();
             scenarios.dedup();
@@ -277,35 +293,21 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, Kind), String> {
                 .filter(|(_, s)| tag("scenario").is_none_or(|v| **s == v))
                 .map(|(i, _)| i)
                 .collect();
-            Ok((Metric::DroppedIterations(selected), Kind::Counter))
+            Metric::DroppedIterations(selected)
         }
-        name => match names.metrics.iter().position(|m| m.name == name) {
-            Some(i) => {
-                tags(&[])?;
-                let kind = names.metrics[i].kind;
-                let k = match kind {
-                    MetricKind::Counter => Kind::Counter,
-                    MetricKind::Rate => Kind::Rate,
-                    MetricKind::Trend => Kind::Trend,
-                };
-                Ok((Metric::User(i, kind), k))
-            }
-            None => {
-                let mut known: Vec<&str> = HTTP.iter().map(|(n, ..)| *n).collect();
-                known.extend([
-                    "checks",
-                    "iterations",
-                    "iteration_duration",
-                    "dropped_iterations",
-                ]);
-                known.extend(names.metrics.iter().map(|m| m.name.as_str()));
-                Err(format!(
-                    "unknown metric {name:?}; known metrics are {}",
-                    known.join(", ")
-                ))
-            }
-        },
-    }
+        Measure::VusMax | Measure::SendLag => {
+            return Err(format!(
+                "{} describes the generator, not the target: it cannot be a threshold",
+                builtin.name
+            ))
+        }
+    };
+    Ok((metric, builtin.kind, builtin.unit))
+}
+
+/// Whether thresholds can look at a built-in metric (the generator's own are for its verdict).
+fn thresholds_can_use(measure: Measure) -> bool {
+    !matches!(measure, Measure::VusMax | Measure::SendLag)
 }
 
 fn select<'a, T: 'a>(it: impl Iterator<Item = (usize, &'a T)>) -> Vec<usize> {

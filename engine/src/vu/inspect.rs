@@ -1,7 +1,8 @@
 //! Looking at a response: checks (counted, never errors) and extractions into the VU's variables.
 //! Only requests that need it keep their head and body; JSON is parsed at most once per response.
 
-use crate::plan::checks::{CompiledCheck, CompiledExtract, Condition, Source};
+use crate::http::{each_header, header};
+use crate::plan::{CompiledCheck, CompiledExtract, Condition, Source};
 use crate::vu::vars::Vars;
 
 /// What inspecting a response found.
@@ -23,13 +24,14 @@ pub struct Response<'a> {
     pub body: &'a [u8],
 }
 
-/// Runs `checks` (calling `count(check_id, passed)`) and `extracts` (into `vars`).
+/// Runs `checks` (calling `count(check_id, passed)`) and `extracts` (into `vars`); `jar` gives
+/// the value of a cookie the VU's jar holds.
 pub fn inspect(
     r: &Response<'_>,
     checks: &[CompiledCheck],
     extracts: &[CompiledExtract],
     vars: &mut Vars,
-    jar: Option<&cookie_store::CookieStore>,
+    jar: &dyn Fn(&str) -> Option<Vec<u8>>,
     count: &mut dyn FnMut(usize, bool),
 ) -> Findings {
     let json: std::cell::OnceCell<Option<serde_json::Value>> = std::cell::OnceCell::new();
@@ -76,9 +78,7 @@ pub fn inspect(
                 .and_then(|c| c.get(*group))
                 .map(|m| m.as_bytes().to_vec()),
             // A cookie this response set, else the one the jar holds.
-            Source::Cookie(name) => {
-                cookie(r.head, name).or_else(|| super::cookies::value(jar, name))
-            }
+            Source::Cookie(name) => cookie(r.head, name).or_else(|| jar(name)),
         };
         match found {
             Some(v) => vars.set(e.slot, &v),
@@ -95,13 +95,6 @@ pub fn inspect(
     }
 }
 
-/// The value of the first header `name` in a response head.
-pub fn header<'h>(head: &'h [u8], name: &str) -> Option<&'h [u8]> {
-    each_header(head)
-        .find(|(n, _)| n.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v)
-}
-
 fn cookie(head: &[u8], name: &str) -> Option<Vec<u8>> {
     each_header(head)
         .filter(|(n, _)| n.eq_ignore_ascii_case("set-cookie"))
@@ -112,20 +105,9 @@ fn cookie(head: &[u8], name: &str) -> Option<Vec<u8>> {
         })
 }
 
-/// Iterates (name, value) over a head's header lines (after the status line).
-pub fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
-    head.split(|&b| b == b'\n').skip(1).filter_map(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let colon = line.iter().position(|&b| b == b':')?;
-        let name = std::str::from_utf8(&line[..colon]).ok()?.trim();
-        Some((name, crate::http::head::trim(&line[colon + 1..])))
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::checks::CompiledCheck;
 
     const HEAD: &[u8] = b"HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nSet-Cookie: sid=abc123; Path=/; HttpOnly\r\nX-Trace:  t-1 \r\n\r\n";
     const BODY: &[u8] = br#"{"cart_id": "c-9", "items": [{"id": 7, "qty": 2}], "ok": true}"#;
@@ -201,9 +183,14 @@ mod tests {
         ];
         let mut vars = Vars::new(5);
         let mut seen = Vec::new();
-        let f = inspect(&r, &checks, &extracts, &mut vars, None, &mut |id, ok| {
-            seen.push((id, ok))
-        });
+        let f = inspect(
+            &r,
+            &checks,
+            &extracts,
+            &mut vars,
+            &|_| None,
+            &mut |id, ok| seen.push((id, ok)),
+        );
         assert_eq!(
             seen,
             vec![(0, true), (1, true), (2, true), (3, true), (4, false)]
@@ -236,12 +223,12 @@ mod tests {
             source: Source::JsonPath(path("$.id")),
         }];
         let mut vars = Vars::new(1);
-        assert!(inspect(&r, &[], &required, &mut vars, None, &mut |_, _| {}).extract_failed);
+        assert!(inspect(&r, &[], &required, &mut vars, &|_| None, &mut |_, _| {}).extract_failed);
         let optional = vec![CompiledExtract {
             slot: 0,
             optional: true,
             source: Source::Header("Location".into()),
         }];
-        assert!(!inspect(&r, &[], &optional, &mut vars, None, &mut |_, _| {}).extract_failed);
+        assert!(!inspect(&r, &[], &optional, &mut vars, &|_| None, &mut |_, _| {}).extract_failed);
     }
 }

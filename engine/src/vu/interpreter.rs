@@ -1,17 +1,19 @@
 //! The journey interpreter: runs a VU through its journey's instructions until it has to wait
 //! (a request in flight, a think time) or the iteration ends.
 //!
-//! Timing rule for coordinated omission inside a journey: each VU keeps its own clock — the time
+//! The timing rule for coordinated omission inside a journey: each VU keeps its own clock — the time
 //! at which the user would act if nothing were late. The first request of an iteration is intended
 //! at the iteration's intended start; after a response the clock moves to the response's arrival
 //! (kernel timestamp), after a think time by the think time. Requests are timed from that clock,
 //! so a late worker or a slow earlier step never shortens what the user would have experienced.
 
-use super::exchange::{self, Io, Outcome};
-use super::{Phase, Vu};
-use crate::plan::options::{ConnectionPolicy, CookiePolicy};
-use crate::plan::program::{self, Instr, ThinkDist, ITERATION_SLOT, JOURNEY_SLOT};
-use crate::plan::{CompiledRequest, CompiledScenario, MetricKind};
+use super::inspect::{inspect, Response};
+use super::{Phase, Vu, WorkerTurn};
+use crate::client::Outcome;
+use crate::metrics::{ErrorClass, MetricKind};
+use crate::plan::program::{self, Instr, ThinkDist};
+use crate::plan::scope::{ITERATION_SLOT, JOURNEY_SLOT};
+use crate::plan::{CompiledRequest, CompiledScenario, HttpCall};
 
 /// Where the walk stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,7 +40,7 @@ pub fn start_iteration(
     scenario: &CompiledScenario,
     intended_ns: u64,
     closed_model: bool,
-    io: &mut Io<'_>,
+    w: &mut WorkerTurn<'_>,
 ) -> Walk {
     // One journey draws nothing, so the VU's random sequence is the journey's alone.
     let pick = if scenario.journeys.len() == 1 {
@@ -47,97 +49,210 @@ pub fn start_iteration(
         program::pick(&scenario.cumulative, vu.rng.f64())
     };
     vu.journey = pick;
-    let (journey, jk) = (&scenario.journeys[pick].0, scenario.journeys[pick].1);
+    let (journey, journey_key) = (&scenario.journeys[pick].0, scenario.journeys[pick].1);
     vu.vars.set_u64(ITERATION_SLOT, vu.iterations);
     vu.vars.set(JOURNEY_SLOT, journey.name.as_bytes());
-    for &slot in &io.plan.iteration_slots {
+    for &slot in &w.plan.iteration_slots {
         vu.vars.unset(slot);
     }
-    let http = &io.plan.plan.options.http;
-    if http.cookies == CookiePolicy::PerIteration {
-        if let Some(jar) = vu.jar.as_deref_mut() {
-            jar.clear();
-        }
-    }
-    if http.connections == ConnectionPolicy::PerIteration {
-        vu.conn.close();
-    }
+    w.client.start_iteration(&mut vu.session);
     vu.iterations += 1;
     vu.last_step = None;
     vu.iteration_start_ns = intended_ns;
     vu.clock_ns = intended_ns;
     vu.ip = 0;
-    io.frame.generator.iterations += 1;
-    io.frame.journeys[jk].started += 1;
-    run(vu, scenario, closed_model, io)
+    w.turn.frame.generator.iterations += 1;
+    w.turn.frame.journeys[journey_key].started += 1;
+    run(vu, scenario, closed_model, w)
 }
 
-/// Continues after the exchange in flight ended with `outcome`.
+/// Continues after the client ended the exchange in flight with `outcome`.
 pub fn resume(
     vu: &mut Vu,
     scenario: &CompiledScenario,
     outcome: Outcome,
     closed_model: bool,
-    io: &mut Io<'_>,
+    w: &mut WorkerTurn<'_>,
 ) -> Walk {
-    match outcome {
-        Outcome::Pending => Walk::InFlight,
-        Outcome::Interrupted => end(vu, scenario, Walk::Interrupted, io),
-        Outcome::Abort => end(vu, scenario, Walk::Aborted, io),
-        Outcome::Response => {
-            vu.clock_ns = vu.clock_ns.max(vu.x.last_rx_ns);
-            run(vu, scenario, closed_model, io)
-        }
-        Outcome::Failed => {
-            vu.clock_ns = vu.clock_ns.max(io.now_ns);
-            run(vu, scenario, closed_model, io)
-        }
+    match after_exchange(vu, scenario, outcome, w) {
+        Some(walk) => walk,
+        None => run(vu, scenario, closed_model, w),
     }
 }
 
 /// Continues after a think time ended.
-pub fn wake(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io<'_>) -> Walk {
+pub fn wake(
+    vu: &mut Vu,
+    scenario: &CompiledScenario,
+    closed_model: bool,
+    w: &mut WorkerTurn<'_>,
+) -> Walk {
     vu.phase = Phase::Idle;
-    run(vu, scenario, closed_model, io)
+    run(vu, scenario, closed_model, w)
 }
 
-/// Ends the iteration of a thinking VU because the run stops.
-pub fn interrupt_thinking(vu: &mut Vu, scenario: &CompiledScenario, io: &mut Io<'_>) {
-    vu.wake_stamp = vu.wake_stamp.wrapping_add(1);
+/// The run cuts the VU's iteration: a think time ends at once, an exchange is cancelled.
+/// Returns how the iteration ended, or None when it ends later (a cancelled exchange reports
+/// through its completion).
+pub fn cut(vu: &mut Vu, scenario: &CompiledScenario, w: &mut WorkerTurn<'_>) -> Option<Walk> {
+    match vu.phase {
+        Phase::Idle => None,
+        Phase::Thinking => {
+            vu.wake_stamp = vu.wake_stamp.wrapping_add(1);
+            Some(end(vu, scenario, Walk::Interrupted, w))
+        }
+        Phase::Requesting => match w.client.cancel(&mut vu.session, &mut w.turn) {
+            Outcome::Pending => None,
+            outcome => Some(resume(vu, scenario, outcome, false, w)),
+        },
+    }
+}
+
+/// What the client needs for the request the VU has in flight.
+pub fn current_call<'s>(vu: &Vu, scenario: &'s CompiledScenario) -> &'s HttpCall {
+    &scenario.journeys[vu.journey].0.requests[vu.request].http
+}
+
+/// Renders (when something in it varies) and sends `request`, counting the funnel step.
+fn send(
+    vu: &mut Vu,
+    request: &CompiledRequest,
+    journey_key: usize,
+    urgent: bool,
+    w: &mut WorkerTurn<'_>,
+) -> Option<Outcome> {
+    let step = &mut w.turn.frame.journeys[journey_key].steps[request.step];
+    if let Some(t) = &request.template {
+        let out = vu.session.request_buffer();
+        if super::render::render(t, &vu.vars, &mut vu.rng, out, &mut vu.scratch).is_err() {
+            step.aborted += 1;
+            return None;
+        }
+    }
+    step.reached += 1;
+    let rendered = request.template.is_some();
+    let intended = vu.clock_ns;
+    Some(w.client.send(
+        &mut vu.session,
+        &request.http,
+        rendered,
+        intended,
+        urgent,
+        &mut w.turn,
+    ))
+}
+
+/// Counts how the exchange of the current request ended, runs its checks and extractions, and
+/// moves the VU's clock. Returns how the iteration ends, or None when it goes on.
+fn after_exchange(
+    vu: &mut Vu,
+    scenario: &CompiledScenario,
+    outcome: Outcome,
+    w: &mut WorkerTurn<'_>,
+) -> Option<Walk> {
+    let (journey, journey_key) = (
+        &scenario.journeys[vu.journey].0,
+        scenario.journeys[vu.journey].1,
+    );
+    let request = &journey.requests[vu.request];
     vu.phase = Phase::Idle;
-    end(vu, scenario, Walk::Interrupted, io);
+    let frame = &mut *w.turn.frame;
+    match outcome {
+        Outcome::Pending => {
+            vu.phase = Phase::Requesting;
+            Some(Walk::InFlight)
+        }
+        Outcome::Interrupted => Some(end(vu, scenario, Walk::Interrupted, w)),
+        Outcome::Failed(class) => {
+            let step = &mut frame.journeys[journey_key].steps[request.step];
+            if matches!(
+                class,
+                ErrorClass::RequestTimeout | ErrorClass::ConnectTimeout
+            ) {
+                step.timeout += 1;
+            } else {
+                step.error += 1;
+            }
+            // Values this request was to extract are now missing: later steps that need them
+            // abort.
+            for e in &request.extracts {
+                vu.vars.unset(e.slot);
+            }
+            vu.clock_ns = vu.clock_ns.max(w.turn.now_ns);
+            None
+        }
+        Outcome::Response => {
+            let r = vu.session.response();
+            let mut checks_ok = true;
+            let mut extract_failed = false;
+            if !request.checks.is_empty() || !request.extracts.is_empty() {
+                let response = Response {
+                    status: r.status,
+                    head: r.head,
+                    body: r.body,
+                };
+                let checks = &mut frame.checks;
+                let session = &vu.session;
+                let findings = inspect(
+                    &response,
+                    &request.checks,
+                    &request.extracts,
+                    &mut vu.vars,
+                    &|name| session.cookie(name),
+                    &mut |id, ok| {
+                        if ok {
+                            checks[id].passes += 1;
+                        } else {
+                            checks[id].fails += 1;
+                        }
+                    },
+                );
+                checks_ok = findings.checks_ok;
+                extract_failed = findings.extract_failed;
+            }
+            let step = &mut frame.journeys[journey_key].steps[request.step];
+            match (r.status_ok, checks_ok) {
+                (true, true) => step.ok += 1,
+                (false, _) => step.bad_status += 1,
+                (true, false) => step.check_failed += 1,
+            }
+            if extract_failed {
+                step.aborted += 1;
+                return Some(end(vu, scenario, Walk::Aborted, w));
+            }
+            vu.clock_ns = vu.clock_ns.max(r.done_ns);
+            None
+        }
+    }
 }
 
-/// The request the VU has in flight.
-pub fn current_request<'s>(
-    vu: &Vu,
-    scenario: &'s CompiledScenario,
-) -> (&'s CompiledRequest, usize) {
-    let (journey, jk) = &scenario.journeys[vu.journey];
-    (&journey.requests[vu.x.request], *jk)
-}
-
-fn run(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io<'_>) -> Walk {
-    let (journey, jk) = (
+fn run(
+    vu: &mut Vu,
+    scenario: &CompiledScenario,
+    closed_model: bool,
+    w: &mut WorkerTurn<'_>,
+) -> Walk {
+    let (journey, journey_key) = (
         &scenario.journeys[vu.journey].0,
         scenario.journeys[vu.journey].1,
     );
     let instrs = &journey.instrs;
     for _ in 0..MAX_STEPS_PER_TURN {
         let Some(instr) = instrs.get(vu.ip) else {
-            return end(vu, scenario, Walk::Done, io);
+            return end(vu, scenario, Walk::Done, w);
         };
         vu.ip += 1;
         match instr {
             Instr::Request(i) => {
-                vu.last_step = Some(journey.requests[*i].step);
+                let request = &journey.requests[*i];
+                vu.last_step = Some(request.step);
+                vu.request = *i;
                 let urgent = closed_model || vu.ip < instrs.len();
-                let intended = vu.clock_ns;
-                match exchange::begin(vu, &journey.requests[*i], *i, jk, intended, urgent, io) {
-                    Outcome::Pending => return Walk::InFlight,
-                    Outcome::Abort => return end(vu, scenario, Walk::Aborted, io),
-                    Outcome::Interrupted => return end(vu, scenario, Walk::Interrupted, io),
-                    Outcome::Failed | Outcome::Response => vu.clock_ns = vu.clock_ns.max(io.now_ns),
+                let Some(outcome) = send(vu, request, journey_key, urgent, w) else {
+                    return end(vu, scenario, Walk::Aborted, w);
+                };
+                if let Some(walk) = after_exchange(vu, scenario, outcome, w) {
+                    return walk;
                 }
             }
             Instr::Think(dist) => {
@@ -184,10 +299,10 @@ fn run(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io
                     .render(&vu.vars, &mut vu.rng, &mut vu.scratch)
                     .is_err()
                 {
-                    return end(vu, scenario, Walk::Aborted, io);
+                    return end(vu, scenario, Walk::Aborted, w);
                 }
                 if let Some(v) = parse_sample(&vu.scratch, *kind) {
-                    io.frame.metrics[*metric].record(v);
+                    w.turn.frame.metrics[*metric].record(v);
                 }
             }
         }
@@ -195,12 +310,12 @@ fn run(vu: &mut Vu, scenario: &CompiledScenario, closed_model: bool, io: &mut Io
     // A long run of instructions without any wait: yield to the worker, continue next turn.
     vu.phase = Phase::Thinking;
     vu.wake_stamp = vu.wake_stamp.wrapping_add(1);
-    Walk::Sleep(io.now_ns)
+    Walk::Sleep(w.turn.now_ns)
 }
 
-fn end(vu: &mut Vu, scenario: &CompiledScenario, how: Walk, io: &mut Io<'_>) -> Walk {
-    let jk = scenario.journeys[vu.journey].1;
-    let stats = &mut io.frame.journeys[jk];
+fn end(vu: &mut Vu, scenario: &CompiledScenario, how: Walk, w: &mut WorkerTurn<'_>) -> Walk {
+    let journey_key = scenario.journeys[vu.journey].1;
+    let stats = &mut w.turn.frame.journeys[journey_key];
     match how {
         Walk::Done => {
             stats.completed += 1;

@@ -1,7 +1,7 @@
 //! Rendering a templated request into the VU's send buffer: request line, fixed headers, templated
 //! headers, Content-Length and body. Buffers are reused; nothing is allocated once warm.
 
-use crate::plan::request::RequestTemplate;
+use crate::plan::RequestTemplate;
 use crate::template::{Lookup, Unset};
 
 /// Renders `t` into `out` (cleared first), using `scratch` for the body.

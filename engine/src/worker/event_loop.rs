@@ -16,17 +16,14 @@ use crossbeam_channel::{Receiver, Sender};
 use super::data::DataCursors;
 use super::scenario::{ScenarioRun, Timers};
 use super::stop::{StopLevel, StopSignal};
+use crate::client::{Client, Completed, Outcome, Turn};
 use crate::clock::{now_ns, thread_cpu_ns, RealtimeOffset};
 use crate::executor::Schedule;
 use crate::metrics::{Frame, Layout, Snapshot, WorkerReport};
-use crate::net::origins::Origins;
 use crate::net::{Completion, Ring};
 use crate::plan::CompiledPlan;
-use crate::vu::exchange::{self, Io, Outcome};
-use crate::vu::inflight::Inflight;
 use crate::vu::interpreter;
-use crate::vu::pool::Pools;
-use crate::vu::{split_user_data, Op, Phase, Vu};
+use crate::vu::{Phase, Vu, WorkerTurn};
 
 /// User data of the wake-up read on the stop eventfd.
 const WAKE: u64 = u64::MAX;
@@ -42,7 +39,7 @@ pub struct Worker {
     pub(super) ring: Ring,
     pub(super) vus: Vec<Vu>,
     pub(super) scenarios: Vec<ScenarioRun>,
-    pub(super) inflight: Inflight,
+    pub(super) client: Client,
     pub(super) frame: Box<Frame>,
     pub(super) snapshots: Sender<Snapshot>,
     pub(super) spares: Receiver<Box<Frame>>,
@@ -60,10 +57,7 @@ pub struct Worker {
     pub(super) cpu_at_tick: u64,
     pub(super) user_stop: Option<u64>,
     pub(super) aborted: bool,
-    pub(super) origins: Origins,
-    pub(super) tls: Arc<rustls::ClientConfig>,
     pub(super) dns: Receiver<crate::net::dns::Refresh>,
-    pub(super) pools: Pools,
 }
 
 /// Everything a worker is built from.
@@ -92,23 +86,22 @@ pub struct Parts {
     pub t0: u64,
     /// Addresses the resolver found again (DNS TTL).
     pub dns: Receiver<crate::net::dns::Refresh>,
-    /// This worker's share of `max_connections_per_host`, if connections are pooled.
-    pub pool_cap: Option<u64>,
+    /// The worker's HTTP client.
+    pub client: Client,
 }
 
-macro_rules! io {
-    ($w:ident, $now:expr, $offset:expr) => {
-        Io {
-            ring: &mut $w.ring,
-            frame: &mut $w.frame,
-            plan: &$w.plan,
-            inflight: &mut $w.inflight,
-            to_stamp: &mut $w.to_stamp,
-            origins: &mut $w.origins,
-            tls: &$w.tls,
-            pools: &mut $w.pools,
-            now_ns: $now,
-            offset: $offset,
+/// Lends the worker's client, ring and frame to its VUs for one turn.
+macro_rules! worker_turn {
+    ($w:ident, $plan:expr, $now:expr, $offset:expr) => {
+        WorkerTurn {
+            client: &mut $w.client,
+            turn: Turn {
+                ring: &mut $w.ring,
+                frame: &mut $w.frame,
+                now_ns: $now,
+                offset: $offset,
+            },
+            plan: $plan,
         }
     };
 }
@@ -116,12 +109,10 @@ macro_rules! io {
 impl Worker {
     /// Assembles a worker; `run` starts it.
     pub fn new(p: Parts) -> Self {
-        let send_window_ns = p.plan.plan.options.send_window_us * 1_000;
-        let origins = Origins::new(&p.plan.targets, p.plan.plan.options.http.dns.select);
-        let tls = p.plan.tls.for_worker();
+        let send_window_ns = p.plan.run.send_window_ns;
         Self {
             index: p.index,
-            inflight: Inflight::new(p.vus.len()),
+            client: p.client,
             frame: Box::new(Frame::new(&p.layout)),
             layout: p.layout,
             send_window_ns,
@@ -144,10 +135,7 @@ impl Worker {
             cpu_at_tick: thread_cpu_ns(),
             user_stop: None,
             aborted: false,
-            origins,
-            tls,
             dns: p.dns,
-            pools: Pools::new(p.pool_cap),
         }
     }
 
@@ -197,7 +185,7 @@ impl Worker {
             self.wake_thinkers(now, offset);
             self.manage(now, offset);
             self.resume_waiters(now, offset);
-            let in_flight = self.inflight.len() as u64;
+            let in_flight = self.client.in_flight() as u64;
             let g = &mut self.frame.generator;
             g.max_in_flight = g.max_in_flight.max(in_flight);
             self.tick(now);
@@ -226,7 +214,7 @@ impl Worker {
                 .scenarios
                 .iter()
                 .all(|s| s.restart.is_empty() || s.cut || self.stopping())
-            && self.inflight.is_empty()
+            && self.client.in_flight() == 0
             && self.vus.iter().all(|v| !v.busy())
     }
 
@@ -240,49 +228,43 @@ impl Worker {
                 self.wake_armed = false;
                 continue;
             }
-            if c.user_data == 0 {
-                continue; // a cancellation that found nothing to cancel
-            }
-            let (slot, generation, op) = split_user_data(c.user_data);
-            let vu = &mut self.vus[slot as usize];
-            if generation != vu.generation & 0x00FF_FFFF || !vu.phase.in_io() {
+            // User data 0 is a cancellation that found nothing to cancel.
+            let Some(done) = Completed::read(c.user_data, c.result) else {
+                continue;
+            };
+            let w = &mut *self;
+            let vu = &mut w.vus[done.slot as usize];
+            if !vu.session.expects(done.generation) {
                 continue; // from a connection already given up
             }
-            let cs = &plan.scenarios[vu.scenario];
-            let (request, jk) = interpreter::current_request(vu, cs);
-            let w = &mut *self;
-            let mut io = io!(w, now, offset);
-            let vu = &mut w.vus[slot as usize];
-            let outcome = match op {
-                x if x == Op::Connect as u8 => {
-                    exchange::on_connect(vu, c.result, request, jk, &mut io)
-                }
-                x if x == Op::Recv as u8 => exchange::on_recv(vu, c.result, request, jk, &mut io),
-                _ => {
-                    exchange::on_send_error(vu, c.result);
-                    Outcome::Pending
-                }
-            };
+            let compiled = &plan.scenarios[vu.scenario];
+            let call = interpreter::current_call(vu, compiled);
+            let mut turn = worker_turn!(w, &plan, now, offset);
+            let outcome = turn
+                .client
+                .on_completion(&mut vu.session, done, call, &mut turn.turn);
             if outcome == Outcome::Pending {
                 continue;
             }
             let scenario = &mut w.scenarios[vu.scenario];
-            let walk = interpreter::resume(vu, cs, outcome, scenario.closed_model(), &mut io);
-            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
+            let walk =
+                interpreter::resume(vu, compiled, outcome, scenario.closed_model(), &mut turn);
+            scenario.settle(walk, vu, compiled, &mut turn, &mut w.timers, &mut w.data);
         }
         self.completions = completions;
     }
 
     fn expire(&mut self, now: u64, offset: RealtimeOffset) {
         let mut expired = std::mem::take(&mut self.expired);
-        self.inflight.expire(now, &mut expired);
+        self.client.expired(now, &mut expired);
         let plan = self.plan.clone();
         let w = &mut *self;
-        let mut io = io!(w, now, offset);
+        let mut turn = worker_turn!(w, &plan, now, offset);
         for &slot in &expired {
             let vu = &mut w.vus[slot as usize];
-            let (request, _) = interpreter::current_request(vu, &plan.scenarios[vu.scenario]);
-            exchange::on_deadline(vu, request, &mut io);
+            let call = interpreter::current_call(vu, &plan.scenarios[vu.scenario]);
+            turn.client
+                .on_deadline(&mut vu.session, call, &mut turn.turn);
         }
         self.expired = expired;
     }
@@ -300,12 +282,12 @@ impl Worker {
                 continue;
             }
             let w = &mut *self;
-            let mut io = io!(w, now, offset);
+            let mut turn = worker_turn!(w, &plan, now, offset);
             let vu = &mut w.vus[slot as usize];
-            let cs = &plan.scenarios[vu.scenario];
+            let compiled = &plan.scenarios[vu.scenario];
             let scenario = &mut w.scenarios[vu.scenario];
-            let walk = interpreter::wake(vu, cs, scenario.closed_model(), &mut io);
-            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
+            let walk = interpreter::wake(vu, compiled, scenario.closed_model(), &mut turn);
+            scenario.settle(walk, vu, compiled, &mut turn, &mut w.timers, &mut w.data);
         }
     }
 
@@ -313,22 +295,25 @@ impl Worker {
     /// more may come free while resuming).
     fn resume_waiters(&mut self, now: u64, offset: RealtimeOffset) {
         let plan = self.plan.clone();
-        while let Some(slot) = self.pools.ready.pop() {
-            if self.vus[slot as usize].phase != Phase::Waiting {
+        while let Some(slot) = self.client.next_ready_waiter() {
+            if !self.vus[slot as usize].session.is_waiting() {
                 continue;
             }
             let w = &mut *self;
-            let mut io = io!(w, now, offset);
+            let mut turn = worker_turn!(w, &plan, now, offset);
             let vu = &mut w.vus[slot as usize];
-            let cs = &plan.scenarios[vu.scenario];
-            let (request, jk) = interpreter::current_request(vu, cs);
-            let outcome = exchange::resume_waiting(vu, request, jk, &mut io);
+            let compiled = &plan.scenarios[vu.scenario];
+            let call = interpreter::current_call(vu, compiled);
+            let outcome = turn
+                .client
+                .resume_waiting(&mut vu.session, call, &mut turn.turn);
             if outcome == Outcome::Pending {
                 continue;
             }
             let scenario = &mut w.scenarios[vu.scenario];
-            let walk = interpreter::resume(vu, cs, outcome, scenario.closed_model(), &mut io);
-            scenario.settle(walk, vu, cs, &mut io, &mut w.timers, &mut w.data);
+            let walk =
+                interpreter::resume(vu, compiled, outcome, scenario.closed_model(), &mut turn);
+            scenario.settle(walk, vu, compiled, &mut turn, &mut w.timers, &mut w.data);
         }
     }
 
@@ -349,9 +334,9 @@ impl Worker {
         let window = self.send_window_ns;
         let user_stop = self.user_stop;
         let w = &mut *self;
-        let mut io = io!(w, now, offset);
+        let mut turn = worker_turn!(w, &plan, now, offset);
         for s in w.scenarios.iter_mut() {
-            let cs = &plan.scenarios[s.index];
+            let compiled = &plan.scenarios[s.index];
             s.winding_down |= user_stop.is_some();
             if s.finished(now) || user_stop.is_some() {
                 let designed = s.schedule.end_ns().max(s.start_ns);
@@ -360,22 +345,21 @@ impl Worker {
             }
             let cut_at =
                 user_stop.map_or(s.cut_deadline(), |u| u.saturating_add(s.graceful_stop_ns));
+            let (vus, timers, data) = (&mut w.vus, &mut w.timers, &mut w.data);
             if !s.cut && (abort || now >= cut_at) {
-                s.cut(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data);
+                s.cut(vus, compiled, &mut turn, timers, data);
                 continue;
             }
             if s.retire_deadline.is_some_and(|d| now >= d) {
-                s.cut_retirees(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data);
+                s.cut_retirees(vus, compiled, &mut turn, timers, data);
             }
             if s.cut || user_stop.is_some() {
                 continue;
             }
             match s.schedule {
-                Schedule::Closed(_) => {
-                    s.follow_target(&mut w.vus, cs, &mut io, &mut w.timers, &mut w.data)
-                }
+                Schedule::Closed(_) => s.follow_target(vus, compiled, &mut turn, timers, data),
                 Schedule::Arrivals(_) => {
-                    s.start_arrivals(&mut w.vus, cs, window, &mut io, &mut w.timers, &mut w.data)
+                    s.start_arrivals(vus, compiled, window, &mut turn, timers, data)
                 }
             }
         }
@@ -411,12 +395,10 @@ impl Worker {
     /// operation outlives the buffers it points to.
     fn cancel_everything(&mut self) {
         for vu in &self.vus {
-            if vu.phase.in_io() && vu.conn.is_open() {
-                self.ring.cancel_fd(vu.conn.fd);
-            }
+            vu.session.cancel_io(&mut self.ring);
         }
         let deadline = now_ns() + SECOND;
-        while now_ns() < deadline && self.vus.iter().any(|v| v.phase.in_io()) {
+        while now_ns() < deadline && self.vus.iter().any(|v| v.session.in_io()) {
             let now = now_ns();
             if self
                 .ring

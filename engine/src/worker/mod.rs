@@ -18,9 +18,13 @@ use self::data::DataCursors;
 use self::event_loop::{Parts, Worker};
 use self::scenario::ScenarioRun;
 pub use self::stop::{StopLevel, StopSignal};
+use crate::client::Client;
 use crate::executor::{Schedule, Segment};
 use crate::metrics::{Frame, Snapshot};
+use crate::net::origins::Target;
+use crate::net::tls::TlsSetup;
 use crate::net::Ring;
+use crate::plan::scope::{SCENARIO_SLOT, VU_SLOT};
 use crate::plan::CompiledPlan;
 use crate::vu::Vu;
 
@@ -47,6 +51,10 @@ pub struct WorkerSetup {
     pub start: Receiver<Option<u64>>,
     /// Stop requests.
     pub stop: Arc<StopSignal>,
+    /// The plan's origins and the addresses they resolved to.
+    pub targets: Arc<[Target]>,
+    /// The run's TLS configuration.
+    pub tls: Arc<TlsSetup>,
     /// Addresses the resolver found again (DNS TTL).
     pub dns: Receiver<crate::net::dns::Refresh>,
 }
@@ -94,12 +102,10 @@ fn run(setup: WorkerSetup) {
         let first = vus.len() as u32;
         for (i, slot) in (first..first + schedule.vus() as u32).enumerate() {
             let id = base_id + first_id + i as u64 + 1;
-            let mut vu = Vu::new(slot, index, id, plan.vars.len(), plan.seed, plan.limits);
-            vu.vars.set_u64(crate::plan::program::VU_SLOT, id);
-            vu.vars.set(
-                crate::plan::program::SCENARIO_SLOT,
-                scenario.name.as_bytes(),
-            );
+            let limits = plan.client.limits;
+            let mut vu = Vu::new(slot, index, id, plan.vars.len(), plan.run.seed, limits);
+            vu.vars.set_u64(VU_SLOT, id);
+            vu.vars.set(SCENARIO_SLOT, scenario.name.as_bytes());
             vus.push(vu);
         }
         base_id += max_vus;
@@ -113,12 +119,17 @@ fn run(setup: WorkerSetup) {
     }
     let data = DataCursors::new(&plan, segment);
     // Each worker pools its share of the cap (at least one, or it could never send).
-    let plan_pool_cap = plan
-        .plan
-        .options
-        .http
+    let pool_cap = plan
+        .client
         .max_connections_per_host
         .map(|cap| segment.share(cap).max(1));
+    let client = Client::new(
+        plan.client.clone(),
+        &setup.targets,
+        setup.tls,
+        pool_cap,
+        vus.len(),
+    );
     let layout = plan.layout();
     Worker::new(Parts {
         index: setup.index,
@@ -133,7 +144,7 @@ fn run(setup: WorkerSetup) {
         stop: setup.stop,
         t0,
         dns: setup.dns,
-        pool_cap: plan_pool_cap,
+        client,
     })
     .run();
 }

@@ -4,6 +4,7 @@
 use std::cmp::Reverse;
 
 use super::event_loop::{Worker, NO_EARLY_WAKE, SECOND};
+use crate::client::SendLag;
 use crate::clock::thread_cpu_ns;
 use crate::executor::Schedule;
 use crate::metrics::{Frame, Snapshot};
@@ -38,41 +39,44 @@ impl Worker {
             });
             self.second += 1;
             while let Ok((target, addrs)) = self.dns.try_recv() {
-                self.origins.update(target, addrs);
+                self.client.update_addresses(target, addrs);
             }
         }
     }
 
     /// Stamps the send time of every request queued this turn, just before they go to the kernel.
     pub(super) fn stamp_sends(&mut self, submit: u64) {
+        self.client.take_queued_sends(&mut self.to_stamp);
         for &slot in &self.to_stamp {
             let vu = &mut self.vus[slot as usize];
-            vu.x.sent_ns = submit;
-            let open = !self.scenarios[vu.scenario].closed_model();
-            if vu.x.retried || vu.x.delayed || !open {
+            let lag = vu.session.sent(submit);
+            // In a closed model a VU sends when the previous response arrived: there is no
+            // schedule to lag behind.
+            if self.scenarios[vu.scenario].closed_model() {
                 continue;
             }
             let g = &mut self.frame.generator;
-            if submit >= vu.x.intended_ns {
-                g.send_lag.record_ns(submit - vu.x.intended_ns);
-            } else {
-                g.sent_early += 1;
-                g.send_lag.record_ns(0);
+            match lag {
+                SendLag::Late(ns) => g.send_lag.record_ns(ns),
+                SendLag::Early => {
+                    g.sent_early += 1;
+                    g.send_lag.record_ns(0);
+                }
+                SendLag::NotCounted => {}
             }
         }
-        self.to_stamp.clear();
     }
 
     /// How many completions to wait for, and until when.
     pub(super) fn wait_plan(&self, now: u64) -> (usize, u64) {
         let mut deadline = self.t0 + u64::from(self.second + 1) * SECOND;
-        deadline = deadline.min(self.inflight.earliest());
+        deadline = deadline.min(self.client.earliest_deadline());
         if let Some(Reverse((at, ..))) = self.timers.peek() {
             deadline = deadline.min(*at);
         }
         // A completion that hands a pooled connection to a waiting VU must wake the worker, or
         // the VU would wait for the next timer.
-        let mut want = if self.inflight.urgent() > 0 || self.pools.has_waiters() {
+        let mut want = if self.client.wants_prompt_completions() {
             1
         } else {
             NO_EARLY_WAKE
@@ -110,7 +114,7 @@ impl Worker {
                 }
             }
         }
-        if self.stopping() && !self.inflight.is_empty() {
+        if self.stopping() && self.client.in_flight() > 0 {
             want = 1;
         }
         (want, deadline)

@@ -8,9 +8,8 @@ use std::collections::BinaryHeap;
 use super::data::DataCursors;
 use crate::executor::Schedule;
 use crate::plan::{CompiledScenario, Saturation};
-use crate::vu::exchange::{self, Io, Outcome};
 use crate::vu::interpreter::{self, Walk};
-use crate::vu::{Phase, Vu};
+use crate::vu::{Phase, Vu, WorkerTurn};
 
 /// Think-time wake-ups: (time, slot, stamp), earliest first.
 pub type Timers = BinaryHeap<Reverse<(u64, u32, u32)>>;
@@ -115,15 +114,15 @@ impl ScenarioRun {
     pub fn follow_target(
         &mut self,
         vus: &mut [Vu],
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
         let Schedule::Closed(c) = &self.schedule else {
             return;
         };
-        let now = io.now_ns;
+        let now = w.turn.now_ns;
         if now < self.start_ns {
             return;
         }
@@ -147,11 +146,11 @@ impl ScenarioRun {
             if !vu.busy() && !self.restart.contains(&slot) {
                 self.active += 1;
                 self.peak = self.peak.max(self.active);
-                self.next_closed(vu, cs, io, timers, data);
+                self.next_closed(vu, compiled, w, timers, data);
             }
         }
         for slot in std::mem::take(&mut self.restart) {
-            self.next_closed(&mut vus[slot as usize], cs, io, timers, data);
+            self.next_closed(&mut vus[slot as usize], compiled, w, timers, data);
         }
         if self.finished(now) && self.active == 0 {
             self.load_end_ns.get_or_insert(now.min(end));
@@ -162,13 +161,13 @@ impl ScenarioRun {
     pub fn start_arrivals(
         &mut self,
         vus: &mut [Vu],
-        cs: &CompiledScenario,
+        compiled: &CompiledScenario,
         window: u64,
-        io: &mut Io<'_>,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
-        let now = io.now_ns;
+        let now = w.turn.now_ns;
         loop {
             let Schedule::Arrivals(arrivals) = &mut self.schedule else {
                 return;
@@ -185,9 +184,10 @@ impl ScenarioRun {
                 match arrivals.policy() {
                     Saturation::Drop if due <= now => {
                         arrivals.pop();
-                        io.frame.scenarios[self.index].scheduled += 1;
-                        io.frame.scenarios[self.index].dropped_iterations += 1;
-                        io.frame.generator.dropped_iterations += 1;
+                        let frame = &mut *w.turn.frame;
+                        frame.scenarios[self.index].scheduled += 1;
+                        frame.scenarios[self.index].dropped_iterations += 1;
+                        frame.generator.dropped_iterations += 1;
                         continue;
                     }
                     Saturation::Drop => return,
@@ -198,23 +198,25 @@ impl ScenarioRun {
                 }
             };
             arrivals.pop();
-            io.frame.scenarios[self.index].scheduled += 1;
+            w.turn.frame.scenarios[self.index].scheduled += 1;
             let vu = &mut vus[slot as usize];
-            if !prepare(vu, io, data) {
-                io.frame.scenarios[self.index].data_exhausted += 1;
+            if !prepare(vu, w, data) {
+                w.turn.frame.scenarios[self.index].data_exhausted += 1;
                 self.idle.push(slot);
                 continue;
             }
             let delayed = self.blocked && due < now;
             if delayed {
-                io.frame.generator.delayed += 1;
+                w.turn.frame.generator.delayed += 1;
             }
             self.active += 1;
             self.peak = self.peak.max(self.active);
-            let walk = interpreter::start_iteration(vu, cs, due, false, io);
-            // Keep the pool's mark too: waiting for a pooled connection is not generator lag.
-            vu.x.delayed |= delayed;
-            self.settle(walk, vu, cs, io, timers, data);
+            let walk = interpreter::start_iteration(vu, compiled, due, false, w);
+            if delayed {
+                // Its send lag is the wait for a free VU, not the generator's.
+                vu.session.mark_delayed();
+            }
+            self.settle(walk, vu, compiled, w, timers, data);
         }
     }
 
@@ -224,8 +226,8 @@ impl ScenarioRun {
         &mut self,
         walk: Walk,
         vu: &mut Vu,
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
@@ -240,9 +242,9 @@ impl ScenarioRun {
                 Schedule::Closed(_)
                     if walk != Walk::Interrupted && !self.winding_down && !self.cut =>
                 {
-                    self.next_closed(vu, cs, io, timers, data);
+                    self.next_closed(vu, compiled, w, timers, data);
                 }
-                Schedule::Closed(_) => self.retire(vu, io.now_ns),
+                Schedule::Closed(_) => self.retire(vu, w.turn.now_ns),
             },
         }
     }
@@ -251,15 +253,15 @@ impl ScenarioRun {
     fn next_closed(
         &mut self,
         vu: &mut Vu,
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
         let Schedule::Closed(c) = &mut self.schedule else {
             return;
         };
-        let now = io.now_ns;
+        let now = w.turn.now_ns;
         let on = vu.slot < self.first_slot + self.running && !vu.retiring;
         if self.winding_down || self.cut || !on || !c.take_iteration(vu.iterations, now) {
             if on && c.per_vu_limit().is_some_and(|n| vu.iterations >= n) {
@@ -268,14 +270,14 @@ impl ScenarioRun {
             self.retire(vu, now);
             return;
         }
-        if !prepare(vu, io, data) {
-            io.frame.scenarios[self.index].data_exhausted += 1;
+        if !prepare(vu, w, data) {
+            w.turn.frame.scenarios[self.index].data_exhausted += 1;
             vu.retiring = true;
             self.spent += 1;
             self.retire(vu, now);
             return;
         }
-        match interpreter::start_iteration(vu, cs, now, true, io) {
+        match interpreter::start_iteration(vu, compiled, now, true, w) {
             Walk::InFlight => {}
             Walk::Sleep(t) => timers.push(Reverse((t, vu.slot, vu.wake_stamp))),
             // Ended without waiting for anything: go again next turn, not in a loop here, so an
@@ -299,34 +301,34 @@ impl ScenarioRun {
     pub fn cut(
         &mut self,
         vus: &mut [Vu],
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
         self.cut = true;
-        self.cut_where(vus, cs, io, timers, data, |_| true);
+        self.cut_where(vus, compiled, w, timers, data, |_| true);
     }
 
     /// Ramp-down past its grace period: cut the retiring VUs still in an iteration.
     pub fn cut_retirees(
         &mut self,
         vus: &mut [Vu],
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
     ) {
         self.retire_deadline = None;
-        self.cut_where(vus, cs, io, timers, data, |vu| vu.retiring);
+        self.cut_where(vus, compiled, w, timers, data, |vu| vu.retiring);
     }
 
     /// Cuts the iterations of this scenario's VUs that `which` selects.
     fn cut_where(
         &mut self,
         vus: &mut [Vu],
-        cs: &CompiledScenario,
-        io: &mut Io<'_>,
+        compiled: &CompiledScenario,
+        w: &mut WorkerTurn<'_>,
         timers: &mut Timers,
         data: &mut DataCursors,
         which: impl Fn(&Vu) -> bool,
@@ -336,32 +338,20 @@ impl ScenarioRun {
             if !which(vu) {
                 continue;
             }
-            match vu.phase {
-                Phase::Connecting | Phase::Handshaking | Phase::Exchanging => {
-                    exchange::abort(vu, io)
-                }
-                Phase::Thinking => {
-                    interpreter::interrupt_thinking(vu, cs, io);
-                    self.settle(Walk::Interrupted, vu, cs, io, timers, data);
-                }
-                Phase::Waiting => {
-                    exchange::cancel_waiting(vu, io);
-                    let walk = interpreter::resume(vu, cs, Outcome::Interrupted, false, io);
-                    self.settle(walk, vu, cs, io, timers, data);
-                }
-                Phase::Idle => {}
+            if let Some(walk) = interpreter::cut(vu, compiled, w) {
+                self.settle(walk, vu, compiled, w, timers, data);
             }
         }
     }
 }
 
 /// Sets a VU up for an iteration: per-VU data on first use, then per-iteration data.
-fn prepare(vu: &mut Vu, io: &mut Io<'_>, data: &mut DataCursors) -> bool {
+fn prepare(vu: &mut Vu, w: &WorkerTurn<'_>, data: &mut DataCursors) -> bool {
     if !vu.initialised {
-        if !data.assign_vu(io.plan, vu) {
+        if !data.assign_vu(w.plan, vu) {
             return false;
         }
         vu.initialised = true;
     }
-    data.assign_iteration(io.plan, vu)
+    data.assign_iteration(w.plan, vu)
 }

@@ -23,11 +23,10 @@ def validate_plan(plan_json: str) -> str:
     """
 
 def compile_plan(plan_json: str) -> CompiledPlan:
-    """Validates and compiles a plan (JSON text), resolving host names.
+    """Validates and compiles a plan (JSON text); host names are resolved when it starts.
 
     Raises:
         horde.PlanError: the plan is invalid.
-        horde.RunError: a host name does not resolve.
     """
 
 @final
@@ -35,10 +34,11 @@ class CompiledPlan:
     """A validated, compiled plan, ready to start once."""
 
     def start(self) -> Run:
-        """Starts the run on worker threads and returns at once.
+        """Resolves host names, builds the TLS configuration and starts the run; returns at once.
 
         Raises:
-            horde.RunError: the workers could not start (e.g. io_uring unavailable).
+            horde.RunError: a host name does not resolve, or the workers could not start (e.g.
+                io_uring unavailable).
         """
 
 @final

@@ -9,17 +9,6 @@ use rustls::{ClientConfig, ClientConnection};
 use super::classify;
 use crate::metrics::{ErrorClass, Failure};
 
-/// The TLS server name for a URL host: a DNS name, or an IP address (verified against the
-/// certificate's IP addresses; no SNI is sent for it).
-pub fn server_name(host: &str) -> Result<ServerName<'static>, String> {
-    ServerName::try_from(
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_string(),
-    )
-    .map_err(|e| format!("{host:?} is not a valid TLS server name: {e}"))
-}
-
 /// One connection's TLS session and its buffers.
 pub struct TlsConn {
     session: ClientConnection,
@@ -165,11 +154,13 @@ impl TlsConn {
 mod tests {
     use super::*;
     use crate::net::tls::TlsSetup;
-    use crate::plan::options::TlsOptions;
+    use crate::plan::{server_name, TlsSettings};
 
     #[test]
     fn plain_http_answer_is_not_tls() {
-        let setup = TlsSetup::build(&TlsOptions::default()).unwrap();
+        let mut problems = crate::error::Problems::default();
+        let settings = TlsSettings::compile(&Default::default(), &mut problems);
+        let setup = TlsSetup::build(&settings).unwrap();
         let mut t = TlsConn::new(setup.for_worker(), server_name("localhost").unwrap()).unwrap();
         assert!(!t.flush().is_empty(), "a ClientHello to send");
         let e = t.feed(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap_err();

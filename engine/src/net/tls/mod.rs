@@ -5,7 +5,7 @@
 //! encrypted requests) is written into a buffer that stays put until the ring's send completes.
 //! The worker's event loop does the I/O exactly as for plain HTTP.
 //!
-//! `config` builds the client configuration once per run from the plan, `conn` is one
+//! `config` builds the client configuration once per run from the compiled plan, `conn` is one
 //! connection's session and buffers, `classify` turns each TLS failure into its error class.
 
 mod classify;
@@ -13,5 +13,5 @@ mod config;
 mod conn;
 
 pub use classify::classify;
-pub use config::{ResumptionPolicy, TlsSetup};
-pub use conn::{server_name, TlsConn};
+pub use config::TlsSetup;
+pub use conn::TlsConn;

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use base64::Engine as _;
 
-use super::journey::{Body, RequestSpec};
-use super::program::{Problems, Scope};
+use crate::error::Problems;
 use crate::http::{encode, RequestParts};
+use crate::plan::journey::{Body, RequestSpec};
+use crate::plan::program::RequestTemplate;
+use crate::plan::scope::Scope;
 use crate::template::{Escape, Template};
 
 /// How the request's bytes are produced.
@@ -17,23 +19,6 @@ pub enum Encoding {
     Static(Arc<[u8]>),
     /// Rendered per request from templates.
     Dynamic(Box<RequestTemplate>),
-}
-
-/// A request with templates.
-#[derive(Debug, Clone)]
-pub struct RequestTemplate {
-    /// `METHOD ` (with the space).
-    pub method: Vec<u8>,
-    /// Path and query.
-    pub target: Template,
-    /// ` HTTP/1.1\r\n` and every header that does not vary.
-    pub fixed_headers: Vec<u8>,
-    /// Headers with templated values: (`Name: `, value).
-    pub headers: Vec<(Vec<u8>, Template)>,
-    /// Body, if any.
-    pub body: Option<Template>,
-    /// Whether to send Content-Length (always with a body or for POST/PUT/PATCH).
-    pub content_length: bool,
 }
 
 /// Parts of a URL: the fixed origin and the (possibly templated) target.

@@ -1,24 +1,24 @@
-//! The VU's cookie jar: what responses set is kept (RFC 6265 rules — domain, path, expiry, Secure
+//! A session's cookie jar: what responses set is kept (RFC 6265 rules — domain, path, expiry, Secure
 //! — by the `cookie_store` crate) and sent back with the requests it matches.
 //!
-//! A VU has no jar until a response sets a cookie, and a request costs nothing extra while the jar
+//! A session has no jar until a response sets a cookie, and a request costs nothing extra while the jar
 //! is empty. Cookies are added to the request's bytes just before it is sent: merged into a
 //! `Cookie` header the user wrote, or as a new one.
 
 use cookie_store::CookieStore;
 use memchr::memmem;
 
-use super::inspect::each_header;
-use crate::plan::Target;
+use crate::http::each_header;
+use crate::plan::Origin;
 
 /// The URL of a request: its origin and the target of its request line.
-pub fn request_url(origin: &Target, request: &[u8]) -> Option<url::Url> {
+pub fn request_url(origin: &Origin, request: &[u8]) -> Option<url::Url> {
     let line_end = memchr::memchr(b'\r', request)?;
     let line = std::str::from_utf8(&request[..line_end]).ok()?;
     let mut parts = line.split(' ');
     let _method = parts.next()?;
     let target = parts.next()?;
-    url::Url::parse(&format!("{}{target}", origin.origin())).ok()
+    url::Url::parse(&format!("{}{target}", origin.url())).ok()
 }
 
 /// The `Cookie` value the jar holds for `url` (`a=1; b=2`), if any.
@@ -92,13 +92,12 @@ pub fn value(jar: Option<&CookieStore>, name: &str) -> Option<Vec<u8>> {
 mod tests {
     use super::*;
 
-    fn origin() -> Target {
-        Target {
+    fn origin() -> Origin {
+        Origin {
             tls: false,
             host: "shop.test".into(),
             port: 8080,
             authority: "shop.test:8080".into(),
-            addrs: Vec::new(),
             server_name: None,
             dynamic: false,
         }

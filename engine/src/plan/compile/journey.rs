@@ -2,15 +2,19 @@
 //! compiled with the variables visible at their point of the journey, and every problem is
 //! reported with its path.
 
-use super::checks::{compile_checks, compile_extracts, Condition, Source};
-use super::journey::{Step, Think};
+use std::sync::Arc;
+
+use super::checks::{compile_checks, compile_extracts};
 use super::keys::KeyTables;
-use super::program::{
-    cumulative_shares, is_token_byte, CompiledJourney, CompiledRequest, Instr, Problems, Scope,
-    ThinkDist, VarTable, BUILTINS, MAX_REPEAT_DEPTH,
+use super::request::{compile_encoding, split_url, Encoding, SplitUrl};
+use crate::clock::seconds_to_ns as ns;
+use crate::error::Problems;
+use crate::plan::journey::{Body, Branch, Journey, RequestSpec, Step, Think};
+use crate::plan::program::{
+    cumulative_shares, is_token_byte, CompiledJourney, CompiledRequest, Condition, HttpCall, Instr,
+    Source, ThinkDist, MAX_REPEAT_DEPTH,
 };
-use super::request::{compile_encoding, split_url, SplitUrl};
-use super::Journey;
+use crate::plan::scope::{Scope, VarTable, BUILTINS};
 use crate::template::{Escape, Template};
 
 /// What compiling a journey needs from the plan compiler.
@@ -29,8 +33,9 @@ pub struct Context<'a> {
     pub max_redirects: u32,
     /// The `Accept-Encoding` value to send (from `options.http.compression`), if any.
     pub accept_encoding: Option<String>,
-    /// Interns a URL's origin (scheme, host, port) as a target index.
-    pub target: &'a mut dyn FnMut(&SplitUrl<'_>) -> usize,
+    /// Interns a URL's origin (scheme, host, port) as a target index; Err when the host cannot
+    /// be a TLS server name.
+    pub target: &'a mut dyn FnMut(&SplitUrl<'_>) -> Result<usize, String>,
 }
 
 /// Compiles `journey` (at `path` in the plan).
@@ -49,7 +54,7 @@ pub fn compile_journey(
         requests: Vec::new(),
         steps: Vec::new(),
     };
-    let mut w = Walker {
+    let mut w = JourneyCompiler {
         cx,
         problems,
         out: &mut out,
@@ -61,7 +66,7 @@ pub fn compile_journey(
     out
 }
 
-struct Walker<'a, 'b> {
+struct JourneyCompiler<'a, 'b> {
     cx: &'a mut Context<'b>,
     problems: &'a mut Problems,
     out: &'a mut CompiledJourney,
@@ -70,7 +75,7 @@ struct Walker<'a, 'b> {
     depth: usize,
 }
 
-impl Walker<'_, '_> {
+impl JourneyCompiler<'_, '_> {
     fn here(&self) -> usize {
         self.out.instrs.len()
     }
@@ -174,7 +179,7 @@ impl Walker<'_, '_> {
         }
     }
 
-    fn choose(&mut self, branches: &[super::Branch], path: &str) {
+    fn choose(&mut self, branches: &[Branch], path: &str) {
         if branches.is_empty()
             || branches
                 .iter()
@@ -218,7 +223,7 @@ impl Walker<'_, '_> {
         })
     }
 
-    fn request(&mut self, spec: &super::RequestSpec, path: &str) {
+    fn request(&mut self, spec: &RequestSpec, path: &str) {
         if spec.method.is_empty() || !spec.method.bytes().all(is_token_byte) {
             self.problems.push(
                 format!("{path}.method"),
@@ -248,7 +253,7 @@ impl Walker<'_, '_> {
                     .push(format!("{path}.timeout_s"), format!("must be > 0, got {t}"));
             }
         }
-        if let Some(super::Body::Base64(b64)) = &spec.body {
+        if let Some(Body::Base64(b64)) = &spec.body {
             use base64::Engine as _;
             if base64::engine::general_purpose::STANDARD
                 .decode(b64)
@@ -318,25 +323,34 @@ impl Walker<'_, '_> {
         }
         let step = self.out.steps.len();
         self.out.steps.push(name);
+        let target = (self.cx.target)(&url).unwrap_or_else(|e| {
+            self.problems.push(format!("{path}.url"), e);
+            0
+        });
+        let (bytes, template) = match encoding {
+            Encoding::Static(bytes) => (bytes, None),
+            Encoding::Dynamic(template) => (Arc::from(&[][..]), Some(template)),
+        };
         let request = CompiledRequest {
-            key,
+            http: HttpCall {
+                key,
+                target,
+                head_request: spec.method.eq_ignore_ascii_case("HEAD"),
+                timeout_ns: spec.timeout_s.map_or(self.cx.timeout_ns, ns),
+                max_redirects: spec.max_redirects.unwrap_or(self.cx.max_redirects),
+                expect_continue: spec.body.is_some()
+                    && spec.headers.iter().any(|(n, v)| {
+                        n.eq_ignore_ascii_case("expect")
+                            && v.trim().eq_ignore_ascii_case("100-continue")
+                    }),
+                keep_head,
+                keep_body,
+                bytes,
+            },
+            template,
             step,
-            target: (self.cx.target)(&url),
-            head_request: spec.method.eq_ignore_ascii_case("HEAD"),
-            timeout_ns: spec
-                .timeout_s
-                .map_or(self.cx.timeout_ns, super::compile::ns),
-            max_redirects: spec.max_redirects.unwrap_or(self.cx.max_redirects),
-            expect_continue: spec.body.is_some()
-                && spec.headers.iter().any(|(n, v)| {
-                    n.eq_ignore_ascii_case("expect")
-                        && v.trim().eq_ignore_ascii_case("100-continue")
-                }),
-            encoding,
             checks,
             extracts,
-            keep_head,
-            keep_body,
         };
         self.out
             .instrs
@@ -351,7 +365,6 @@ fn think_dist(think: &Think, path: &str, problems: &mut Problems) -> ThinkDist {
             problems.push(format!("{path}.{field}"), format!("must be ≥ 0, got {v}"));
         }
     };
-    let ns = super::compile::ns;
     match *think {
         Think::Fixed { seconds } => {
             check("seconds", seconds);

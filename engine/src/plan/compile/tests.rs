@@ -1,9 +1,8 @@
 //! Compilation tests: interning, static encoding, templates, and every bad-input case named.
 
 use super::*;
-use crate::plan::request::Encoding;
+use crate::plan::program::Instr;
 use crate::plan::tests::issues;
-use crate::plan::Instr;
 
 fn plan(journeys: &str, extra: &str) -> String {
     format!(
@@ -26,21 +25,19 @@ fn interns_keys_and_targets_and_encodes_static_requests_once() {
             {"request": {"method": "GET", "url": "http://127.0.0.1:8080/a?x=2"}}]}}"#,
         "",
     ));
-    assert_eq!(p.targets.len(), 1);
+    assert_eq!(p.origins.len(), 1);
     assert_eq!(p.keys.len(), 2, "{:?}", p.keys);
     assert_eq!(p.keys[0].name, "GET /a");
     assert_eq!(p.keys[1].name, "post b");
     let j = &p.scenarios[0].journeys[0].0;
-    let Encoding::Static(bytes) = &j.requests[1].encoding else {
-        panic!("static")
-    };
-    let text = std::str::from_utf8(bytes).unwrap();
+    assert!(j.requests[1].template.is_none(), "encoded once");
+    let text = std::str::from_utf8(&j.requests[1].http.bytes).unwrap();
     assert!(
         text.starts_with("POST /b HTTP/1.1\r\nHost: 127.0.0.1:8080\r\n")
             && text.ends_with("\r\n\r\nhi"),
         "{text}"
     );
-    assert_eq!(j.requests[2].timeout_ns, 60_000_000_000);
+    assert_eq!(j.requests[2].http.timeout_ns, 60_000_000_000);
     assert_eq!(j.steps, vec!["GET /a", "post b", "GET /a"]);
 }
 
@@ -62,8 +59,8 @@ fn templates_extractions_and_groups() {
     let j = &p.scenarios[0].journeys[0].0;
     assert_eq!(p.keys[0].name, "shop::add");
     assert_eq!(p.checks[0].name, "status is 201");
-    assert!(matches!(j.requests[1].encoding, Encoding::Dynamic(_)));
-    assert!(j.requests[0].keep_body && !j.requests[0].keep_head);
+    assert!(j.requests[1].template.is_some() && j.requests[1].http.bytes.is_empty());
+    assert!(j.requests[0].http.keep_body && !j.requests[0].http.keep_head);
     assert!(matches!(j.instrs[2], Instr::Maybe { probability, skip_to: 4 } if probability == 0.3));
     assert!(matches!(
         j.instrs[4],
@@ -130,11 +127,12 @@ fn data_and_mix_problems() {
 }
 
 #[test]
-fn unresolvable_host_is_a_run_error() {
-    let text = plan(
-        r#"{"j": {"steps": [{"request": {"method": "GET", "url": "http://no-such-host.invalid/"}}]}}"#,
+fn compiling_resolves_no_names() {
+    // Names are resolved when the run starts (`run::start`), so a plan compiles anywhere.
+    let p = compiled(&plan(
+        r#"{"j": {"steps": [{"request": {"method": "GET", "url": "https://no-such-host.invalid/"}}]}}"#,
         "",
-    );
-    let err = CompiledPlan::compile(Plan::from_json(&text).unwrap()).unwrap_err();
-    assert!(err.to_string().contains("no-such-host.invalid"), "{err}");
+    ));
+    assert_eq!(p.origins[0].host, "no-such-host.invalid");
+    assert!(p.origins[0].dynamic && p.origins[0].server_name.is_some());
 }

@@ -1,51 +1,9 @@
-//! The names a compiled plan interns into dense ids (request keys, checks, journeys, user
-//! metrics), and its resolved targets and test data.
+//! Interning a plan's names into dense ids while it compiles (request keys, checks, user metrics),
+//! and its targets and test data.
 
-use socket2::SockAddr;
-
-use super::{Feeder, MetricKind};
-
-/// A (scenario, request name, method) triple: one row of per-request results.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RequestKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Request name tag (with group prefix).
-    pub name: String,
-    /// Method.
-    pub method: String,
-}
-
-/// A named check of one request in one scenario.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CheckKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Request name.
-    pub request: String,
-    /// Check name.
-    pub name: String,
-}
-
-/// A journey as run by one scenario (its funnel and iteration durations are kept apart).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JourneyKey {
-    /// Scenario name.
-    pub scenario: String,
-    /// Journey name.
-    pub journey: String,
-    /// Funnel steps (request names in journey order).
-    pub steps: Vec<String>,
-}
-
-/// A user-defined metric.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct MetricKey {
-    /// Name.
-    pub name: String,
-    /// Kind.
-    pub kind: MetricKind,
-}
+pub use crate::metrics::keys::{CheckKey, JourneyKey, MetricKey, RequestKey};
+use crate::metrics::MetricKind;
+use crate::plan::Feeder;
 
 /// The tables a plan's names are interned into while it compiles: each distinct key gets the next
 /// dense id.
@@ -115,9 +73,10 @@ pub fn intern<T: PartialEq>(table: &mut Vec<T>, item: T) -> usize {
     }
 }
 
-/// An origin (scheme, host, port) and where it resolved to.
+/// An origin (scheme, host, port) the plan sends requests to. Where it resolves is found when the
+/// run starts (`net::dns`), not here.
 #[derive(Debug, Clone)]
-pub struct Target {
+pub struct Origin {
     /// `https`.
     pub tls: bool,
     /// Host name or IP, without brackets.
@@ -126,17 +85,15 @@ pub struct Target {
     pub port: u16,
     /// The URL's authority (`Host` header), e.g. `shop.test:8443`.
     pub authority: String,
-    /// The addresses it resolved to, in the order of the DNS policy (never empty once compiled).
-    pub addrs: Vec<SockAddr>,
     /// The TLS server name (SNI and certificate check), for `https`.
     pub server_name: Option<rustls::pki_types::ServerName<'static>>,
     /// Resolved again every DNS TTL (a name, not an IP or a `hosts` entry).
     pub dynamic: bool,
 }
 
-impl Target {
+impl Origin {
     /// `scheme://authority`.
-    pub fn origin(&self) -> String {
+    pub fn url(&self) -> String {
         format!(
             "{}://{}",
             if self.tls { "https" } else { "http" },

@@ -1,28 +1,33 @@
-//! Compilation: a validated `Plan` becomes the immutable `CompiledPlan` the workers share.
+//! Compilation: a `Plan` becomes the immutable `CompiledPlan` the workers share, and every
+//! problem in it is found on the way (validation is a compilation that keeps only the problems).
 //!
 //! Names are interned into dense ids (request keys, checks, journeys, user metrics), so recording
-//! is an index; variables get slots; targets are resolved once; requests with nothing variable
-//! are encoded once. The same walk, without DNS, is how `validate` finds template, JSON path and
-//! regex errors.
+//! is an index; variables get slots; origins are interned (their addresses are found when the run
+//! starts, in `net::dns`); requests with nothing variable are encoded once; every option the run
+//! uses is converted to the unit it is used in. After this nothing reads the raw plan: it is kept
+//! only to be copied into the result.
+
+pub mod checks;
+pub mod client;
+pub mod journey;
+pub mod keys;
+pub mod request;
+pub mod tls;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use socket2::SockAddr;
-
-use super::program::{cumulative_shares, CompiledJourney, Problems, VarTable, BUILTINS};
-use super::request::SplitUrl;
-use super::walker::{compile_journey, Context};
-use super::{ExecutorConfig, MetricKind, Plan};
-use crate::error::{PlanIssue, RunError};
-use crate::http::Limits;
-use crate::net::tls::TlsSetup;
-use crate::net::{dns, tls};
+use self::client::{server_name, ClientSettings};
+use self::journey::{compile_journey, Context};
+use self::keys::{intern, CompiledFeeder, JourneyKey, KeyTables, Origin};
+use self::request::SplitUrl;
+use super::program::{cumulative_shares, CompiledJourney};
+use super::scope::{VarTable, BUILTINS};
+use super::{ExecutorConfig, OutputSpec, Plan};
+use crate::clock::seconds_to_ns as ns;
+use crate::error::{PlanError, Problems};
+use crate::metrics::keys::{CheckKey, MetricKey, MetricKind, RequestKey};
 use crate::thresholds::{self, CompiledThreshold};
-
-use super::keys::{intern, KeyTables};
-pub use super::keys::{CheckKey, CompiledFeeder, JourneyKey, MetricKey, RequestKey, Target};
-pub use super::program::CompiledRequest;
 
 /// A scenario ready to run.
 #[derive(Debug, Clone)]
@@ -39,13 +44,32 @@ pub struct CompiledScenario {
     pub start_ns: u64,
     /// Time running iterations get after the executor ends, ns.
     pub graceful_stop_ns: u64,
+    /// Intended concurrent sessions, when the rate was derived from them.
+    pub expected_concurrency: Option<f64>,
+    /// The scenario's tags.
+    pub tags: BTreeMap<String, String>,
+}
+
+/// How the run itself goes: workers, send batching, honesty bounds, randomness, live outputs.
+#[derive(Debug, Clone)]
+pub struct RunSettings {
+    /// Worker threads (default: one per CPU this process may use).
+    pub workers: Option<usize>,
+    /// How early a send may leave to share a wake-up with others, ns.
+    pub send_window_ns: u64,
+    /// Send-lag p99 above this marks the generator as saturated, µs.
+    pub lag_bound_us: u64,
+    /// Seed for every VU's random numbers.
+    pub seed: u64,
+    /// Where to send results while the run goes on.
+    pub outputs: Vec<OutputSpec>,
 }
 
 /// Everything the workers need, immutable and shared.
 #[derive(Debug)]
 pub struct CompiledPlan {
-    /// The plan as given (kept in results).
-    pub plan: Plan,
+    /// The plan as given: copied into the result, never read to run.
+    pub(crate) source: Plan,
     /// Result keys, indexed by key id.
     pub keys: Vec<RequestKey>,
     /// Checks, indexed by check id.
@@ -60,27 +84,16 @@ pub struct CompiledPlan {
     pub feeders: Vec<CompiledFeeder>,
     /// Scenarios in name order.
     pub scenarios: Vec<CompiledScenario>,
-    /// Resolved targets.
-    pub targets: Vec<Target>,
+    /// Origins, indexed by target id.
+    pub origins: Vec<Origin>,
     /// Thresholds.
     pub thresholds: Vec<CompiledThreshold>,
-    /// Response limits.
-    pub limits: Limits,
-    /// Connect timeout, ns.
-    pub connect_timeout_ns: u64,
-    /// Statuses counted as success (inclusive).
-    pub expected_status: (u16, u16),
-    /// Seed for all randomness.
-    pub seed: u64,
+    /// The HTTP client's settings (shared with every worker's client).
+    pub client: Arc<ClientSettings>,
+    /// The run's settings.
+    pub run: RunSettings,
     /// Variables set by extractions: unset at the start of every iteration.
     pub iteration_slots: Vec<u16>,
-    /// The TLS client configuration.
-    pub tls: TlsSetup,
-}
-
-/// Seconds (validated finite and ≥ 0) to nanoseconds.
-pub fn ns(seconds: f64) -> u64 {
-    (seconds * 1e9).round().clamp(0.0, u64::MAX as f64) as u64
 }
 
 impl CompiledPlan {
@@ -99,78 +112,22 @@ impl CompiledPlan {
         }
     }
 
-    /// Compiles a validated plan, resolving host names.
-    pub fn compile(plan: Plan) -> Result<CompiledPlan, RunError> {
-        let http = plan.options.http.clone();
-        let mut targets: Vec<Target> = Vec::new();
-        let mut failure: Option<RunError> = None;
-        let mut intern = |url: &SplitUrl<'_>| -> usize {
-            if let Some(i) = targets
-                .iter()
-                .position(|t| t.tls == url.tls && t.authority == url.authority)
-            {
-                return i;
-            }
-            let addrs = match dns::resolve(url.host, url.port, &http.dns, &http.hosts) {
-                Ok(addrs) => addrs.into_iter().map(SockAddr::from).collect(),
-                Err(reason) => {
-                    failure.get_or_insert(RunError::Resolve {
-                        host: url.host.to_string(),
-                        reason,
-                    });
-                    Vec::new()
-                }
-            };
-            let server_name = if url.tls {
-                match tls::server_name(url.host) {
-                    Ok(name) => Some(name),
-                    Err(reason) => {
-                        failure.get_or_insert(RunError::Resolve {
-                            host: url.host.to_string(),
-                            reason,
-                        });
-                        None
-                    }
-                }
-            } else {
-                None
-            };
-            targets.push(Target {
-                tls: url.tls,
-                host: url.host.to_string(),
-                port: url.port,
-                authority: url.authority.to_string(),
-                addrs,
-                server_name,
-                dynamic: dns::is_dynamic(url.host, &http.hosts),
-            });
-            targets.len() - 1
-        };
-        let (mut compiled, problems) = build(plan, &mut intern);
-        if let Some(e) = failure {
-            return Err(e);
-        }
-        compiled.tls = TlsSetup::build(&http.tls).map_err(|problems| {
-            let text: Vec<String> = problems.iter().map(|(p, m)| format!("{p}: {m}")).collect();
-            RunError::Tls(text.join("; "))
-        })?;
-        debug_assert!(
-            problems.0.is_empty(),
-            "compile after validate: {:?}",
-            problems.0
-        );
-        compiled.targets = targets;
+    /// Checks and compiles `plan`; every problem found is reported at once, with its path.
+    pub fn compile(plan: Plan) -> Result<CompiledPlan, PlanError> {
+        let mut problems = Problems::default();
+        super::validate::check(&plan, &mut problems);
+        let compiled = build(plan, &mut problems);
+        problems.into_result()?;
         Ok(compiled)
+    }
+
+    /// The plan this was compiled from (what results keep).
+    pub fn source(&self) -> &Plan {
+        &self.source
     }
 }
 
-/// Every problem the compiler finds in `plan` (no DNS).
-pub fn problems(plan: &Plan) -> Vec<PlanIssue> {
-    build(plan.clone(), &mut |_| 0).1 .0
-}
-
-fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (CompiledPlan, Problems) {
-    let mut problems = Problems::default();
+fn build(plan: Plan, problems: &mut Problems) -> CompiledPlan {
     let mut vars = VarTable::new();
     let mut feeders = Vec::new();
     for feeder in &plan.data {
@@ -187,6 +144,30 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
     let mut tables = KeyTables::default();
     let mut journeys: Vec<JourneyKey> = Vec::new();
     let mut scenarios = Vec::new();
+    let mut origins: Vec<Origin> = Vec::new();
+    let client = ClientSettings::compile(&plan.options.http, problems);
+    let mut target = |url: &SplitUrl<'_>| -> Result<usize, String> {
+        if let Some(i) = origins
+            .iter()
+            .position(|o| o.tls == url.tls && o.authority == url.authority)
+        {
+            return Ok(i);
+        }
+        let server_name = if url.tls {
+            Some(server_name(url.host)?)
+        } else {
+            None
+        };
+        origins.push(Origin {
+            tls: url.tls,
+            host: url.host.to_string(),
+            port: url.port,
+            authority: url.authority.to_string(),
+            server_name,
+            dynamic: client.dns.is_dynamic(url.host),
+        });
+        Ok(origins.len() - 1)
+    };
     let timeout_ns = ns(plan.options.http.timeout_s);
     let compression = &plan.options.http.compression;
     let accept_encoding = (!compression.is_empty()).then(|| compression.join(", "));
@@ -205,14 +186,14 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
                 max_redirects: plan.options.http.max_redirects,
                 accept_encoding: accept_encoding.clone(),
                 keys: &mut tables,
-                target: &mut *target,
+                target: &mut target,
             };
             let compiled = compile_journey(
                 journey_name,
                 journey,
                 &format!("journeys.{journey_name}"),
                 &mut cx,
-                &mut problems,
+                problems,
             );
             let key = intern(
                 &mut journeys,
@@ -233,6 +214,8 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
             executor: scenario.executor.clone(),
             start_ns: ns(scenario.start_s),
             graceful_stop_ns: ns(scenario.graceful_stop_s),
+            expected_concurrency: scenario.expected_concurrency,
+            tags: scenario.tags.clone(),
         });
     }
     // Journeys no scenario runs are still checked, so a typo does not hide until they are used.
@@ -257,14 +240,17 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
             max_redirects: plan.options.http.max_redirects,
             accept_encoding: accept_encoding.clone(),
             keys: &mut scratch_keys,
-            target: &mut |_| 0,
+            target: &mut |url| match url.tls {
+                true => server_name(url.host).map(|_| 0),
+                false => Ok(0),
+            },
         };
         compile_journey(
             name,
             journey,
             &format!("journeys.{name}"),
             &mut cx,
-            &mut problems,
+            problems,
         );
     }
     let scenario_tags: BTreeMap<String, BTreeMap<String, String>> = plan
@@ -284,19 +270,18 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         metrics: &metrics,
         scenario_tags: &scenario_tags,
     };
-    let compiled_thresholds = thresholds::compile(&plan.thresholds, &names, &mut problems);
-    let http = &plan.options.http;
-    let compiled = CompiledPlan {
-        limits: Limits {
-            max_head_bytes: http.max_head_bytes as usize,
-            max_body_bytes: http.max_body_bytes,
-        },
-        connect_timeout_ns: ns(http.connect_timeout_s),
-        expected_status: http.expected_status,
-        seed: plan
-            .options
+    let compiled_thresholds = thresholds::compile(&plan.thresholds, &names, problems);
+    let options = &plan.options;
+    let run = RunSettings {
+        workers: options.workers.map(|w| w as usize),
+        send_window_ns: options.send_window_us.saturating_mul(1_000),
+        lag_bound_us: options.lag_bound_us,
+        seed: options
             .seed
             .unwrap_or_else(|| crate::clock::now_ns() ^ 0x9E37_79B9_7F4A_7C15),
+        outputs: options.outputs.clone(),
+    };
+    let compiled = CompiledPlan {
         keys,
         checks,
         journeys,
@@ -304,19 +289,19 @@ fn build(plan: Plan, target: &mut dyn FnMut(&SplitUrl<'_>) -> usize) -> (Compile
         vars,
         feeders,
         scenarios,
-        targets: Vec::new(),
+        origins,
         thresholds: compiled_thresholds,
+        client: Arc::new(client),
+        run,
         iteration_slots: Vec::new(),
-        tls: TlsSetup::default(),
-        plan,
+        source: plan,
     };
     let mut compiled = compiled;
     compiled.iteration_slots = (BUILTINS.len() as u16..compiled.vars.len() as u16)
         .filter(|s| !data_slots.contains(s))
         .collect();
-    (compiled, problems)
+    compiled
 }
 
 #[cfg(test)]
-#[path = "compile_tests.rs"]
 mod tests;

@@ -6,11 +6,10 @@
 //! another origin. Cookies are attached again from the jar for the new URL.
 
 use super::cookies;
-use super::inspect::header;
-use crate::http::{encode, RequestParts};
+use crate::http::{encode, header, RequestParts};
 use crate::metrics::{ErrorClass, Failure};
 use crate::net::origins::Origins;
-use crate::plan::options::HttpOptions;
+use crate::plan::DnsSettings;
 
 /// Whether `status` is a redirect horde follows.
 pub fn is_redirect(status: u16) -> bool {
@@ -37,7 +36,7 @@ pub fn next(
     chain: &mut Vec<String>,
     state_changed: bool,
     origins: &mut Origins,
-    http: &HttpOptions,
+    dns: &DnsSettings,
 ) -> Result<Hop, Failure> {
     let bad = |detail| Failure::new(ErrorClass::BadRedirect, detail);
     let here = cookies::request_url(origins.get(from), request)
@@ -77,7 +76,7 @@ pub fn next(
         None => host.clone(),
     };
     let bare = host.trim_start_matches('[').trim_end_matches(']');
-    let target = origins.find_or_add(tls, &authority, bare, port, http)?;
+    let target = origins.find_or_add(tls, &authority, bare, port, dns)?;
     let same_origin = target == from;
     let mut target_path = next.path().to_string();
     if let Some(q) = next.query() {
@@ -145,24 +144,19 @@ fn rewrite(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::options::AddressSelect;
-    use crate::plan::Target;
+    use crate::net::origins::tests::target;
+    use crate::plan::AddressSelect;
 
     fn origins() -> Origins {
         Origins::new(
-            &[Target {
-                tls: false,
-                host: "127.0.0.1".into(),
-                port: 8080,
-                authority: "127.0.0.1:8080".into(),
-                addrs: vec![socket2::SockAddr::from(
-                    "127.0.0.1:8080".parse::<std::net::SocketAddr>().unwrap(),
-                )],
-                server_name: None,
-                dynamic: false,
-            }],
+            &[target("127.0.0.1:8080", &["127.0.0.1:8080"])],
             AddressSelect::First,
         )
+    }
+
+    fn dns() -> DnsSettings {
+        let mut problems = crate::error::Problems::default();
+        crate::plan::ClientSettings::compile(&Default::default(), &mut problems).dns
     }
 
     const POST: &[u8] = b"POST /login HTTP/1.1\r\nHost: 127.0.0.1:8080\r\nAuthorization: Bearer t\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}";
@@ -174,16 +168,7 @@ mod tests {
         o: &mut Origins,
     ) -> Result<Hop, Failure> {
         let head = format!("HTTP/1.1 {status} X\r\nLocation: {location}\r\n\r\n");
-        next(
-            status,
-            head.as_bytes(),
-            POST,
-            0,
-            chain,
-            false,
-            o,
-            &HttpOptions::default(),
-        )
+        next(status, head.as_bytes(), POST, 0, chain, false, o, &dns())
     }
 
     #[test]

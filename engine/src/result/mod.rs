@@ -8,10 +8,14 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod summary;
+
+pub use summary::{summarise, MetricSummary};
+
 use crate::metrics::histogram::as_base64;
+use crate::metrics::MetricKind;
 use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats, StepStats};
-use crate::output::OutputReport;
-use crate::plan::{MetricKind, Plan};
+use crate::plan::Plan;
 use crate::thresholds::Outcome;
 
 /// The result format version.
@@ -67,6 +71,27 @@ pub struct RunResult {
     /// What each live output sent and lost.
     #[serde(default)]
     pub outputs: Vec<OutputReport>,
+    /// Every metric as the end-of-test summary shows it (built-in, then user-defined), computed
+    /// from the rest of the result by `summarise`.
+    #[serde(default)]
+    pub summary: Vec<MetricSummary>,
+}
+
+/// What an output did over the run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutputReport {
+    /// Output kind.
+    pub kind: String,
+    /// Where it went.
+    pub target: String,
+    /// Points delivered.
+    pub sent_points: u64,
+    /// Points that could not be delivered (server down, write error).
+    pub failed_points: u64,
+    /// Seconds dropped because the output could not keep up.
+    pub dropped_seconds: u64,
+    /// The last error seen.
+    pub last_error: Option<String>,
 }
 
 /// Passes and failures of one check.

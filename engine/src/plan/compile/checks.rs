@@ -1,64 +1,9 @@
 //! Compiling checks and extractions: conditions on a response, and where extracted values come
 //! from. JSON paths and regexes are parsed here, once, and their errors reported with paths.
 
-use super::journey::{Check, Extract};
-use super::program::Problems;
-
-/// A compiled check.
-#[derive(Debug, Clone)]
-pub struct CompiledCheck {
-    /// Check key id (for counting).
-    pub id: usize,
-    /// The condition.
-    pub condition: Condition,
-}
-
-/// A check condition.
-#[derive(Debug, Clone)]
-pub enum Condition {
-    /// Status is one of these.
-    Status(Vec<u16>),
-    /// Header present (and equal).
-    Header {
-        /// Header name.
-        name: String,
-        /// Required value.
-        equals: Option<Vec<u8>>,
-    },
-    /// Body contains these bytes.
-    BodyContains(Vec<u8>),
-    /// JSON path matches (and equals).
-    JsonPath {
-        /// The path.
-        path: serde_json_path::JsonPath,
-        /// Required value.
-        equals: Option<serde_json::Value>,
-    },
-}
-
-/// A compiled extraction.
-#[derive(Debug, Clone)]
-pub struct CompiledExtract {
-    /// Variable slot to set.
-    pub slot: u16,
-    /// A miss leaves the variable unset instead of failing the iteration.
-    pub optional: bool,
-    /// Where the value comes from.
-    pub source: Source,
-}
-
-/// Where an extracted value comes from.
-#[derive(Debug, Clone)]
-pub enum Source {
-    /// First JSON path match.
-    JsonPath(serde_json_path::JsonPath),
-    /// A header's value.
-    Header(String),
-    /// A capture group of a regex over the body.
-    Regex(regex::bytes::Regex, usize),
-    /// A cookie set by the response.
-    Cookie(String),
-}
+use crate::error::Problems;
+use crate::plan::journey::{Check, Extract};
+use crate::plan::program::{CompiledCheck, CompiledExtract, Condition, Source};
 
 /// Compiles checks; `intern` gives the id of a check name.
 pub fn compile_checks(
