@@ -4,6 +4,7 @@
 mod coordinated_omission;
 mod faults;
 mod framing;
+mod layering;
 mod nginx;
 mod stop;
 mod support;
