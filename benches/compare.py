@@ -8,6 +8,12 @@ Everything stays on 127.0.0.1 and every run is bounded in time.
     python benches/compare.py                 # 3 interleaved repetitions, prints a table
     python benches/compare.py --write         # ... and updates benches/README.md
     python benches/compare.py --oha PATH      # include oha (cargo install oha) at the fixed rate
+    python benches/compare.py --only rate     # one group: journey, saturation or rate
+    python benches/compare.py --baseline VENV/bin/python   # also run another horde, before/after
+
+With --baseline, every horde scenario of a repetition is measured twice in a row, with the horde of
+this interpreter ("after") and then with the one installed for the given interpreter ("before",
+rows suffixed " (baseline)"), and a last table gives their CPU per request and its ratio.
 
 Requires: nginx (Debian nginx-light) and wrk (Debian wrk) on PATH, horde installed.
 """
@@ -25,12 +31,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 WINDOW = (3.0, 8.0)  # steady window, seconds after the generator starts
+BASELINE = " (baseline)"  # suffix of the rows measured with --baseline's interpreter
 # What every benchmark nginx shares: one worker, no access log, temp files in its own dir.
 NGINX_PRELUDE = """
 daemon off; master_process off; worker_processes 1;
@@ -140,13 +148,13 @@ def measure(cmd: list[str], nginx: Nginx, seconds: float) -> tuple[Sample, str]:
     return Sample(cpu_us / requests, requests / (t1 - t0), rss, server_cpu_us_per_req=server_us / requests), out
 
 
-def horde_cmd(url: str, args: list[str], json_out: str) -> list[str]:
-    return [sys.executable, "-m", "horde", "attack", url, *args, "--json", json_out, "-q"]
+def horde_cmd(url: str, args: list[str], json_out: str, python: str = sys.executable) -> list[str]:
+    return [python, "-m", "horde", "attack", url, *args, "--json", json_out, "-q"]
 
 
-def run_horde(nginx: Nginx, args: list[str], seconds: float) -> Sample:
+def run_horde(nginx: Nginx, args: list[str], seconds: float, python: str = sys.executable) -> Sample:
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
-        sample, _ = measure(horde_cmd(nginx.url(), args, f.name), nginx, seconds)
+        sample, _ = measure(horde_cmd(nginx.url(), args, f.name, python), nginx, seconds)
         data = json.loads(Path(f.name).read_text())
     gen = data["generator"]
     sample.extra = {
@@ -157,10 +165,10 @@ def run_horde(nginx: Nginx, args: list[str], seconds: float) -> Sample:
     return sample
 
 
-def run_journey(nginx: Nginx, seconds: float) -> Sample:
+def run_journey(nginx: Nginx, seconds: float, python: str = sys.executable) -> Sample:
     script = str(HERE / "journey.py")
     with tempfile.NamedTemporaryFile(suffix=".json") as f:
-        cmd = [sys.executable, "-m", "horde", "run", script, "-e", f"BASE_URL={nginx.url('')}", "--json", f.name, "-q"]
+        cmd = [python, "-m", "horde", "run", script, "-e", f"BASE_URL={nginx.url('')}", "--json", f.name, "-q"]
         sample, out = measure(cmd, nginx, seconds)
         data = json.loads(Path(f.name).read_text())
     failed = data["total"]["failed"]
@@ -183,14 +191,75 @@ def median(samples: list[Sample], key: str) -> str:
     return f"{m:.2f}"
 
 
+def horde_location(python: str) -> str:
+    """Where `python` imports horde and its extension from; fails early if it cannot."""
+    code = "import horde, horde._native as n; print(n.__file__)"
+    done = subprocess.run([python, "-c", code], capture_output=True, text=True, check=False)
+    if done.returncode:
+        raise SystemExit(f"{python} cannot import horde:\n{done.stderr}")
+    return done.stdout.strip()
+
+
+def before_after(rows: dict[str, list[Sample]]) -> str:
+    """Per horde scenario measured with --baseline too: median CPU-µs/req of each, the ratio of the
+    medians, the range of the per-repetition ratios (each pairs runs of the same repetition), and
+    the median req/s of each."""
+    table = [
+        "| horde scenario | after CPU-µs/req | before CPU-µs/req | after / before (per-rep min–max) "
+        "| after req/s | before req/s |",
+        "|---|---|---|---|---|---|",
+    ]
+    worst: tuple[float, str] | None = None
+    for name, after in rows.items():
+        before = rows.get(name + BASELINE)
+        if not before:
+            continue
+        a = statistics.median(s.cpu_us_per_req for s in after)
+        b = statistics.median(s.cpu_us_per_req for s in before)
+        ratio = a / b
+        paired = [x.cpu_us_per_req / y.cpu_us_per_req for x, y in zip(after, before, strict=True)]
+        spread = f" ({min(paired):.3f}–{max(paired):.3f})" if len(paired) > 1 else ""
+        rate_a = statistics.median(s.req_per_s for s in after)
+        rate_b = statistics.median(s.req_per_s for s in before)
+        table.append(f"| {name} | {a:.2f} | {b:.2f} | **{ratio:.3f}×**{spread} | {rate_a:.0f} | {rate_b:.0f} |")
+        worst = max(worst or (ratio, name), (ratio, name))
+    if worst:
+        table.append(f"\nLargest after / before: **{worst[0]:.3f}×** ({worst[1]}).")
+    return "\n".join(table)
+
+
+def replace_block(readme: Path, marker: str, block: str) -> None:
+    """Replaces what lies between `<!-- marker:start -->` and `<!-- marker:end -->` with `block`."""
+    current = readme.read_text()
+    pattern = rf"<!-- {marker}:start -->.*<!-- {marker}:end -->"
+    if not re.search(pattern, current, flags=re.S):
+        raise SystemExit(f"{readme} has no <!-- {marker}:start/end --> markers")
+    readme.write_text(
+        re.sub(pattern, lambda _: f"<!-- {marker}:start -->\n{block}\n<!-- {marker}:end -->", current, flags=re.S)
+    )
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--reps", type=int, default=3)
     p.add_argument("--oha", help="path to an oha binary to include at the fixed rate")
     p.add_argument("--write", action="store_true", help="update benches/README.md")
     p.add_argument("--skip-memory", action="store_true", help="skip the 60 s memory run")
-    p.add_argument("--only", choices=["journey"], help="run only one group of scenarios")
+    p.add_argument(
+        "--only", choices=["journey", "saturation", "rate"], help="run only one group of scenarios (and no memory run)"
+    )
+    p.add_argument(
+        "--baseline",
+        metavar="PYTHON",
+        help="an interpreter with another horde installed: measure it too, right after this one, in every repetition; "
+        "with --write, only the before/after block of benches/README.md is updated",
+    )
     args = p.parse_args()
+    pythons = [("", sys.executable)]
+    if args.baseline:
+        pythons.append((BASELINE, args.baseline))
+        for suffix, python in pythons:
+            print(f"horde{suffix or ' (current)'}: {python} -> {horde_location(python)}", flush=True)
     cpus = os.cpu_count() or 2
     nginx = Nginx(cpu=cpus - 1)
     rows: dict[str, list[Sample]] = {}
@@ -203,32 +272,42 @@ def main() -> None:
             flush=True,
         )
 
+    def add_horde(name: str, run: Callable[..., Sample], *run_args: object) -> None:
+        """Measures one horde scenario with each interpreter in turn (this one, then the baseline)."""
+        for suffix, python in pythons:
+            add(name + suffix, run(*run_args, python=python))
+
+    def wanted(group: str) -> bool:
+        return args.only in (None, group)
+
     try:
         for rep in range(args.reps):
             print(f"rep {rep + 1}/{args.reps}", flush=True)
-            add("journey overhead · horde plain GET, 64 VUs", run_horde(nginx, ["-c", "64", "-d", "10s"], 10))
-            add("journey overhead · horde 6-step journey, 64 VUs", run_journey(nginx, 10))
-            if args.only == "journey":
-                continue
-            s, _ = measure(["wrk", "-t1", "-c64", "-d10s", nginx.url()], nginx, 10)
-            add("saturation · wrk -t1 -c64", s)
-            add("saturation · horde -c 64", run_horde(nginx, ["-c", "64", "-d", "10s"], 10))
-            for window in ("0", "1000", "2000", "5000"):
-                add(
-                    f"5,000 req/s · horde --send-window {window}µs",
-                    run_horde(
+            started = time.monotonic()
+            if wanted("journey"):
+                add_horde("journey overhead · horde plain GET, 64 VUs", run_horde, nginx, ["-c", "64", "-d", "10s"], 10)
+                add_horde("journey overhead · horde 6-step journey, 64 VUs", run_journey, nginx, 10)
+            if wanted("saturation"):
+                s, _ = measure(["wrk", "-t1", "-c64", "-d10s", nginx.url()], nginx, 10)
+                add("saturation · wrk -t1 -c64", s)
+                add_horde("saturation · horde -c 64", run_horde, nginx, ["-c", "64", "-d", "10s"], 10)
+            if wanted("rate"):
+                for window in ("0", "1000", "2000", "5000"):
+                    add_horde(
+                        f"5,000 req/s · horde --send-window {window}µs",
+                        run_horde,
                         nginx,
                         ["--rate", "5000", "-c", "64", "-d", "10s", "--send-window", window + "us"],
                         10,
-                    ),
-                )
-            if args.oha:
-                s, _ = measure(
-                    [args.oha, "--no-tui", "-q", "5000", "-c", "64", "-z", "10s", nginx.url()],
-                    nginx,
-                    10,
-                )
-                add("5,000 req/s · oha -q 5000 -c 64", s)
+                    )
+                if args.oha:
+                    s, _ = measure(
+                        [args.oha, "--no-tui", "-q", "5000", "-c", "64", "-z", "10s", nginx.url()],
+                        nginx,
+                        10,
+                    )
+                    add("5,000 req/s · oha -q 5000 -c 64", s)
+            print(f"rep {rep + 1}/{args.reps} took {time.monotonic() - started:.0f} s", flush=True)
         if not args.skip_memory and args.only is None:
             print("memory: 10 s and 60 s at 5,000 req/s", flush=True)
             add(
@@ -261,23 +340,22 @@ def main() -> None:
         table.append(f"\nJourney overhead: the 6-step journey costs **{ratio:.2f}×** the plain GET per request.")
     text = "\n".join(table)
     print("\n" + text)
+    if args.baseline:
+        comparison = before_after(rows)
+        print("\nafter / before (after: this interpreter's horde; before: --baseline's)\n\n" + comparison)
     if args.write:
         readme = HERE / "README.md"
         stamp = time.strftime("%Y-%m-%d")
-        command = "python benches/compare.py --write" + (" --oha PATH" if args.oha else "")
-        block = (
-            f"<!-- results:start -->\nMeasured {stamp} with `{command}` ({args.reps} reps):\n\n"
-            f"{text}\n<!-- results:end -->"
-        )
-        current = readme.read_text()
-        readme.write_text(
-            re.sub(
-                r"<!-- results:start -->.*<!-- results:end -->",
-                lambda _: block,
-                current,
-                flags=re.S,
+        command = "python benches/compare.py --write"
+        command += f" --only {args.only}" if args.only else ""
+        command += " --oha PATH" if args.oha and wanted("rate") else ""
+        if args.baseline:
+            command += " --baseline PYTHON"
+            replace_block(
+                readme, "before-after", f"Measured {stamp} with `{command}` ({args.reps} reps):\n\n{comparison}"
             )
-        )
+        else:
+            replace_block(readme, "results", f"Measured {stamp} with `{command}` ({args.reps} reps):\n\n{text}")
 
 
 if __name__ == "__main__":
