@@ -56,7 +56,7 @@ def test_histograms_agree_with_the_summary(nginx):
     h = r.histogram("http_req_duration")
     assert h.count == r.requests
     assert h.percentile(99) == pytest.approx(r.response_time.p99_ms * 1000)
-    assert r.histogram("service_time").max == pytest.approx(r.service_time.max_ms * 1000)
+    assert r.histogram("http_req_service_time").max == pytest.approx(r.service_time.max_ms * 1000)
     assert r.histogram("send_lag").count == r.requests
     name = r.by_request[0].name
     assert r.histogram("http_req_duration", name=name).count == r.requests

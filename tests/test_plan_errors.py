@@ -43,7 +43,7 @@ def test_threshold_that_does_not_parse_shows_the_position():
 
 
 def test_threshold_on_an_unknown_metric_or_request():
-    with pytest.raises(PlanError, match=r'unknown metric "http_req_duraton"; known metrics are http_req_duration'):
+    with pytest.raises(PlanError, match=r'unknown metric "http_req_duraton"; known metrics are .*http_req_duration,'):
         validate(h.get("/"), thresholds={"http_req_duraton": ["p(95)<500"]})
     with pytest.raises(PlanError, match=r"no request matches http_req_duration\{name:chekout\}"):
         validate(h.get("/", name="checkout"), thresholds={"http_req_duration{name:chekout}": ["p(95)<500"]})
@@ -53,8 +53,10 @@ def test_threshold_on_an_unknown_metric_or_request():
 
 def test_stages_with_zero_or_negative_duration():
     j = h.journey("j", h.get("/"))
-    with pytest.raises(PlanError, match=r"executor\.stages: the stages must last longer than zero in total, got 0 s"):
-        validate(scenario=h.ramping_vus(j, stages=[("0s", 10)]))
+    # The engine checks a scenario when it is made, and names the argument.
+    with pytest.raises(PlanError, match=r"^stages: the stages must last longer than zero in total, got 0 s") as info:
+        h.ramping_vus(j, stages=[("0s", 10)])
+    assert info.value.issues == [("stages", "the stages must last longer than zero in total, got 0 s")]
     with pytest.raises(ValueError, match=r"stages\[0\]\.duration must be a finite duration ≥ 0, got -5"):
         h.ramping_vus(j, stages=[(-5, 10)])
 

@@ -150,7 +150,7 @@ def test_bad_tls_input_is_rejected_when_the_test_is_built(tmp_path, pki):
     with pytest.raises(h.PlanError, match=r"tls.ca") as e:
         h.Tls(ca=tmp_path / "missing.pem")
     assert e.value.issues[0][0] == "tls.ca"
-    with pytest.raises(h.PlanError, match=r"tls.key: cannot read .*Is a directory"):
+    with pytest.raises(h.PlanError, match=r"tls.key: .*cannot read .*Is a directory"):
         h.Tls(cert=pki.client_cert, key=tmp_path)  # unreadable even for root
     with pytest.raises(h.PlanError, match=r"tls.key"):
         h.Tls(cert=pki.client_cert)
@@ -162,12 +162,9 @@ def test_bad_tls_input_is_rejected_when_the_test_is_built(tmp_path, pki):
         attack("https://127.0.0.1:1/", tls=h.Tls(ca=not_pem))
     not_key = tmp_path / "not-key.pem"
     not_key.write_text("not a key")
-    test = h.Test(
-        scenarios={"s": h.constant_vus(h.journey("j", h.get("https://127.0.0.1:1/")), vus=1, duration="1s")},
-        tls=h.Tls(cert=pki.client_cert, key=not_key),
-    )
-    with pytest.raises(h.PlanError, match=r"options.http.tls.client_key: .*cannot read a PEM private key"):
-        test.validate()
+    # The engine reads the files when the settings are made, and names the argument.
+    with pytest.raises(h.PlanError, match=r"^tls.key: .*not-key.pem: cannot read a PEM private key"):
+        h.Tls(cert=pki.client_cert, key=not_key)
     with pytest.raises(h.PlanError, match=r"unsupported scheme"):
         attack("ftp://127.0.0.1/")
 

@@ -2,6 +2,7 @@
 //! scenario and user-metric totals, final threshold verdicts, and the generator's health verdict.
 
 use crate::collector::Collected;
+use crate::executor::Shape;
 use crate::health::{verdict, Evidence};
 use crate::metrics::{Frame, KeyStats};
 use crate::plan::compile::CompiledPlan;
@@ -204,6 +205,7 @@ fn scenario_results(
                 expected_concurrency: s.expected_concurrency,
                 achieved_concurrency: achieved,
                 tags: s.tags.clone(),
+                shape: Some(Shape::of(&s.executor, s.start_ns as f64 / 1e9)),
             }
         })
         .collect()

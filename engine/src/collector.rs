@@ -8,6 +8,8 @@ use std::sync::{Arc, Mutex};
 
 use crossbeam_channel::{Receiver, Sender};
 
+use crate::executor::shape::TargetUnit;
+use crate::executor::{Model, Shape};
 use crate::metrics::keys::RequestKey;
 use crate::metrics::{Frame, KeyStats, Snapshot, WorkerReport};
 use crate::output::{Outputs, Second};
@@ -35,8 +37,29 @@ pub struct Progress {
     pub iterations: u64,
     /// Thresholds failing at the last evaluation.
     pub thresholds_failing: u64,
+    /// How long the plan runs (the latest end of a scenario's load phase), seconds.
+    pub planned_s: f64,
+    /// The stage the first ramping scenario is in, if one is in a stage.
+    pub stage: Option<StageProgress>,
+    /// Arrivals per second the open-model scenarios aim for now (0 without any).
+    pub target_per_s: f64,
     /// Whether the run has finished.
     pub done: bool,
+}
+
+/// Where a ramping scenario is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StageProgress {
+    /// The scenario.
+    pub scenario: String,
+    /// The stage, from 1.
+    pub index: usize,
+    /// Its number of stages.
+    pub count: usize,
+    /// The target at the stage's end.
+    pub target: f64,
+    /// What the target counts: `vus` or `per_second`.
+    pub unit: &'static str,
 }
 
 /// What the collector hands back when every worker is done.
@@ -95,7 +118,23 @@ pub fn collect(
         aborted_by: None,
         vus_max: 0,
     };
-    let mut live = Progress::default();
+    let shapes: Vec<(String, Shape)> = plan
+        .scenarios
+        .iter()
+        .map(|s| {
+            (
+                s.name.clone(),
+                Shape::of(&s.executor, s.start_ns as f64 / 1e9),
+            )
+        })
+        .collect();
+    let mut live = Progress {
+        planned_s: shapes
+            .iter()
+            .map(|(_, s)| s.start_s + s.planned_s)
+            .fold(0.0, f64::max),
+        ..Progress::default()
+    };
     while reports.iter().any(Option::is_none) {
         let Ok(message) = snapshots.recv() else { break };
         let (worker, second, frame) = match message {
@@ -134,6 +173,7 @@ pub fn collect(
             }
             let (s, done) = pending.pop_first().expect("checked non-empty");
             emit(plan, s, &done, &mut out, &mut live, &mut sinks);
+            locate(&shapes, &mut live);
             pool.push(done);
             evaluate(plan, &totals, f64::from(s + 1), &stop, &mut out, &mut live);
             if let Ok(mut p) = progress.lock() {
@@ -151,6 +191,29 @@ pub fn collect(
         .collect();
     out.totals = totals;
     out
+}
+
+/// Where the scenarios' targets are at the live elapsed time.
+fn locate(shapes: &[(String, Shape)], live: &mut Progress) {
+    let t = live.elapsed_s;
+    live.stage = shapes.iter().find_map(|(name, s)| {
+        let (i, _) = s.stage_at(t)?;
+        Some(StageProgress {
+            scenario: name.clone(),
+            index: i + 1,
+            count: s.stages.len(),
+            target: s.stages[i].to,
+            unit: match s.unit {
+                TargetUnit::Vus => "vus",
+                TargetUnit::PerSecond => "per_second",
+            },
+        })
+    });
+    live.target_per_s = shapes
+        .iter()
+        .filter(|(_, s)| s.model == Model::Open)
+        .filter_map(|(_, s)| s.target_at(t))
+        .sum();
 }
 
 /// Live threshold evaluation: abort the run on a failing `abort_on_fail` threshold.

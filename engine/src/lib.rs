@@ -27,9 +27,13 @@ mod thresholds;
 mod vu;
 mod worker;
 
-pub use collector::Progress;
+pub use collector::{Progress, StageProgress};
 pub use error::{PlanError, PlanIssue, RunError};
+pub use metrics::catalogue::BUILTINS as METRICS;
 pub use metrics::Hist;
+pub use plan::defaults::all as defaults;
+pub use plan::overrides::{override_executor_json, Overrides};
+pub use plan::validate::{check_http_json, check_scenario_json};
 pub use plan::{CompiledPlan, Plan, PLAN_VERSION};
 pub use result::RunResult;
 pub use run::{start, RunControls, RunHandle};

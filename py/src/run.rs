@@ -107,6 +107,20 @@ impl Run {
         d.set_item("active_vus", p.active_vus)?;
         d.set_item("iterations", p.iterations)?;
         d.set_item("thresholds_failing", p.thresholds_failing)?;
+        d.set_item("planned_s", p.planned_s)?;
+        d.set_item("target_per_s", p.target_per_s)?;
+        match &p.stage {
+            Some(s) => {
+                let stage = PyDict::new(py);
+                stage.set_item("scenario", &s.scenario)?;
+                stage.set_item("index", s.index)?;
+                stage.set_item("count", s.count)?;
+                stage.set_item("target", s.target)?;
+                stage.set_item("unit", s.unit)?;
+                d.set_item("stage", stage)?;
+            }
+            None => d.set_item("stage", py.None())?,
+        }
         d.set_item("done", p.done)?;
         Ok(d)
     }

@@ -4,11 +4,13 @@
 pub mod arrival_rate;
 pub mod closed;
 pub mod segment;
+pub mod shape;
 pub mod stages;
 
 pub use arrival_rate::ArrivalRate;
 pub use closed::ClosedLoop;
 pub use segment::Segment;
+pub use shape::{Model, Shape};
 pub use stages::Ramp;
 
 use crate::clock::seconds_to_ns as ns;

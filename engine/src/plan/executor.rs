@@ -3,6 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::defaults;
+
 /// What an arrival-rate executor does with an iteration that is due while every VU is busy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -32,8 +34,10 @@ pub enum ExecutorConfig {
     /// A fixed number of VUs loop over the journey for a duration (closed model).
     ConstantVus {
         /// Number of VUs.
+        #[serde(default = "defaults::vus")]
         vus: u64,
         /// How long, seconds.
+        #[serde(default = "defaults::duration_s")]
         duration_s: f64,
     },
     /// The number of VUs follows stages (closed model).
@@ -44,27 +48,31 @@ pub enum ExecutorConfig {
         /// Stages.
         stages: Vec<Stage>,
         /// How long a VU removed by a ramp-down may finish its iteration, seconds.
-        #[serde(default = "thirty")]
+        #[serde(default = "defaults::graceful_ramp_down_s")]
         graceful_ramp_down_s: f64,
     },
     /// Each VU runs a fixed number of iterations (closed model).
     PerVuIterations {
         /// Number of VUs.
+        #[serde(default = "defaults::vus")]
         vus: u64,
         /// Iterations per VU.
+        #[serde(default = "defaults::iterations")]
         iterations: u64,
         /// Upper bound on the scenario's duration, seconds.
-        #[serde(default = "ten_minutes")]
+        #[serde(default = "defaults::max_duration_s")]
         max_duration_s: f64,
     },
     /// A fixed number of VUs share a total number of iterations (closed model).
     SharedIterations {
         /// Number of VUs.
+        #[serde(default = "defaults::vus")]
         vus: u64,
         /// Total iterations across all VUs.
+        #[serde(default = "defaults::iterations")]
         iterations: u64,
         /// Upper bound on the scenario's duration, seconds.
-        #[serde(default = "ten_minutes")]
+        #[serde(default = "defaults::max_duration_s")]
         max_duration_s: f64,
     },
     /// Iterations start at a fixed rate, whatever the response times (open model).
@@ -72,13 +80,15 @@ pub enum ExecutorConfig {
         /// Iterations per `time_unit_s`.
         rate: f64,
         /// The unit of `rate`, seconds.
-        #[serde(default = "one")]
+        #[serde(default = "defaults::time_unit_s")]
         time_unit_s: f64,
         /// How long, seconds.
         duration_s: f64,
         /// VUs created before the start.
+        #[serde(default = "defaults::pre_allocated_vus")]
         pre_allocated_vus: u64,
         /// Upper bound on VUs (each VU holds one connection).
+        #[serde(default = "defaults::max_vus")]
         max_vus: u64,
         /// Stop after this many iterations, if given (horde extension).
         #[serde(default)]
@@ -93,30 +103,20 @@ pub enum ExecutorConfig {
         #[serde(default)]
         start_rate: f64,
         /// The unit of rates, seconds.
-        #[serde(default = "one")]
+        #[serde(default = "defaults::time_unit_s")]
         time_unit_s: f64,
         /// Stages (targets are rates).
         stages: Vec<Stage>,
         /// VUs created before the start.
+        #[serde(default = "defaults::pre_allocated_vus")]
         pre_allocated_vus: u64,
         /// Upper bound on VUs.
+        #[serde(default = "defaults::max_vus")]
         max_vus: u64,
         /// What to do when no VU is free at an iteration's intended start.
         #[serde(default)]
         when_saturated: Saturation,
     },
-}
-
-fn one() -> f64 {
-    1.0
-}
-
-fn thirty() -> f64 {
-    30.0
-}
-
-fn ten_minutes() -> f64 {
-    600.0
 }
 
 impl ExecutorConfig {

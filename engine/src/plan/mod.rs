@@ -8,9 +8,11 @@
 
 pub mod compile;
 pub mod data;
+pub mod defaults;
 pub mod executor;
 pub mod journey;
 pub mod options;
+pub mod overrides;
 pub mod program;
 pub mod scope;
 pub mod validate;
@@ -48,6 +50,10 @@ pub struct Plan {
     /// A label for the test, shown in results.
     #[serde(default)]
     pub name: Option<String>,
+    /// What made the plan: a test of journeys, or `horde attack`'s single request (results are
+    /// summarised accordingly).
+    #[serde(default)]
+    pub kind: PlanKind,
     /// Journeys by name.
     pub journeys: BTreeMap<String, Journey>,
     /// Scenarios by name.
@@ -61,6 +67,17 @@ pub struct Plan {
     /// Run-wide options.
     #[serde(default)]
     pub options: Options,
+}
+
+/// What made a plan.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PlanKind {
+    /// A test of journeys (`horde.Test`, `horde run`).
+    #[default]
+    Test,
+    /// One request, fired at a rate or back to back (`horde.attack`, `horde attack`).
+    Attack,
 }
 
 /// A journey (or a weighted mix of journeys) driven by an executor.
@@ -80,7 +97,7 @@ pub struct Scenario {
     pub start_s: f64,
     /// After the executor's end, how long running iterations may finish before they are
     /// interrupted, seconds.
-    #[serde(default = "thirty")]
+    #[serde(default = "defaults::graceful_stop_s")]
     pub graceful_stop_s: f64,
     /// Intended number of concurrent sessions, when the rate was derived from it (Little's law);
     /// the result reports the achieved number beside it.
@@ -90,10 +107,6 @@ pub struct Scenario {
     /// (`http_req_duration{team:payments}`), and results carry them.
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
-}
-
-fn thirty() -> f64 {
-    30.0
 }
 
 /// One journey of a mix.
@@ -124,13 +137,7 @@ impl Plan {
     /// Parses a plan; a malformed one is reported with the path of what is wrong. The values are
     /// checked when it compiles (`CompiledPlan::compile`, or `validate`).
     pub fn from_json(text: &str) -> Result<Plan, PlanError> {
-        let de = &mut serde_json::Deserializer::from_str(text);
-        let plan: Plan = serde_path_to_error::deserialize(de).map_err(|e| {
-            let path = e.path().to_string();
-            let path = if path == "." { String::new() } else { path };
-            PlanError::one(path, e.into_inner().to_string())
-        })?;
-        Ok(plan)
+        validate::parse(text)
     }
 
     /// Finds every problem in the plan (by compiling it), without running anything.

@@ -4,9 +4,10 @@
 //! thresholds and the HTTP client's options are checked by compiling them (`compile`), so there
 //! is one set of rules, run once.
 
+use super::ClientSettings;
 use super::PLAN_VERSION;
 use super::{ExecutorConfig, Feeder, HttpOptions, Options, OutputSpec, Plan, Scenario, Stage};
-use crate::error::Problems;
+use crate::error::{PlanError, PlanIssue, Problems};
 
 /// Adds every problem of `plan` that compiling it would not find to `v`.
 pub(crate) fn check(plan: &Plan, v: &mut Problems) {
@@ -42,6 +43,48 @@ pub(crate) fn check(plan: &Plan, v: &mut Problems) {
     check_options(v, &plan.options);
 }
 
+/// Checks one scenario (JSON) on its own — its executor, timing and mix weights, not the
+/// journeys it names — with paths relative to the scenario (`executor.vus`): what the Python
+/// call that builds a scenario reports.
+pub fn check_scenario_json(text: &str) -> Result<(), PlanError> {
+    let s: Scenario = parse(text)?;
+    let mut v = Problems::default();
+    check_timing(&mut v, "", &s);
+    relative(v, ".")
+}
+
+/// Checks the HTTP client's options (JSON, `options.http`) on their own, reading the files they
+/// name, with paths relative to `options.http` (`tls.ca_file`): what the Python calls that build
+/// them report.
+pub fn check_http_json(text: &str) -> Result<(), PlanError> {
+    let http: HttpOptions = parse(text)?;
+    let mut v = Problems::default();
+    check_http(&mut v, &http);
+    ClientSettings::compile(&http, &mut v);
+    relative(v, "options.http.")
+}
+
+/// A plan fragment from JSON, with the path of anything malformed.
+pub(crate) fn parse<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, PlanError> {
+    let de = &mut serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(de).map_err(|e| {
+        let path = e.path().to_string();
+        let path = if path == "." { String::new() } else { path };
+        PlanError::one(path, e.into_inner().to_string())
+    })
+}
+
+fn relative(v: Problems, prefix: &str) -> Result<(), PlanError> {
+    let issues: Vec<PlanIssue> =
+        v.0.into_iter()
+            .map(|i| PlanIssue {
+                path: i.path.strip_prefix(prefix).unwrap_or(&i.path).to_string(),
+                message: i.message,
+            })
+            .collect();
+    Problems(issues).into_result()
+}
+
 fn check_scenario(v: &mut Problems, path: &str, s: &Scenario, plan: &Plan) {
     let known: Vec<&str> = plan.journeys.keys().map(String::as_str).collect();
     match (&s.journey, s.mix.is_empty()) {
@@ -55,7 +98,7 @@ fn check_scenario(v: &mut Problems, path: &str, s: &Scenario, plan: &Plan) {
         ),
         _ => {}
     }
-    for (i, (journey, weight)) in s.journeys().into_iter().enumerate() {
+    for (i, (journey, _)) in s.journeys().into_iter().enumerate() {
         let at = if s.journey.is_some() {
             format!("{path}.journey")
         } else {
@@ -67,8 +110,18 @@ fn check_scenario(v: &mut Problems, path: &str, s: &Scenario, plan: &Plan) {
                 format!("unknown journey {journey:?}, expected one of {known:?}"),
             );
         }
+    }
+    check_timing(v, path, s);
+}
+
+/// Mix weights, start, graceful stop, expected concurrency and the executor.
+fn check_timing(v: &mut Problems, path: &str, s: &Scenario) {
+    for (i, (_, weight)) in s.journeys().into_iter().enumerate() {
         if !(weight.is_finite() && weight > 0.0) {
-            v.push(format!("{at}.weight"), format!("must be > 0, got {weight}"));
+            v.push(
+                format!("{path}.mix[{i}].weight"),
+                format!("must be > 0, got {weight}"),
+            );
         }
     }
     non_negative(v, &format!("{path}.start_s"), s.start_s);
@@ -221,27 +274,7 @@ fn check_options(v: &mut Problems, o: &Options) {
     if let Some(w) = o.workers {
         at_least_one(v, "options.workers", w);
     }
-    positive(v, "options.http.timeout_s", o.http.timeout_s);
-    positive(
-        v,
-        "options.http.connect_timeout_s",
-        o.http.connect_timeout_s,
-    );
-    at_least_one(v, "options.http.max_body_bytes", o.http.max_body_bytes);
-    if o.http.max_head_bytes < 256 {
-        v.push(
-            "options.http.max_head_bytes".into(),
-            format!("must be ≥ 256, got {}", o.http.max_head_bytes),
-        );
-    }
-    let (lo, hi) = o.http.expected_status;
-    if lo > hi || !(100..=599).contains(&lo) || !(100..=599).contains(&hi) {
-        v.push(
-            "options.http.expected_status".into(),
-            format!("must be a range within 100..599, got [{lo}, {hi}]"),
-        );
-    }
-    check_client(v, &o.http);
+    check_http(v, &o.http);
     at_least_one(v, "options.lag_bound_us", o.lag_bound_us);
     for (i, out) in o.outputs.iter().enumerate() {
         let at = format!("options.outputs[{i}]");
@@ -266,8 +299,25 @@ fn check_options(v: &mut Problems, o: &Options) {
     }
 }
 
-/// DNS, pooling and `Expect` timing (`hosts`, compression and TLS are checked as they compile).
-fn check_client(v: &mut Problems, http: &HttpOptions) {
+/// Timeouts, limits, expected statuses, DNS, pooling and `Expect` timing (`hosts`, compression
+/// and TLS are checked as they compile).
+fn check_http(v: &mut Problems, http: &HttpOptions) {
+    positive(v, "options.http.timeout_s", http.timeout_s);
+    positive(v, "options.http.connect_timeout_s", http.connect_timeout_s);
+    at_least_one(v, "options.http.max_body_bytes", http.max_body_bytes);
+    if http.max_head_bytes < 256 {
+        v.push(
+            "options.http.max_head_bytes".into(),
+            format!("must be ≥ 256, got {}", http.max_head_bytes),
+        );
+    }
+    let (lo, hi) = http.expected_status;
+    if lo > hi || !(100..=599).contains(&lo) || !(100..=599).contains(&hi) {
+        v.push(
+            "options.http.expected_status".into(),
+            format!("must be a range within 100..599, got [{lo}, {hi}]"),
+        );
+    }
     positive(v, "options.http.dns.ttl_s", http.dns.ttl_s);
     if let Some(n) = http.max_connections_per_host {
         at_least_one(v, "options.http.max_connections_per_host", n);

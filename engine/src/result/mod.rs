@@ -12,6 +12,7 @@ mod summary;
 
 pub use summary::{summarise, MetricSummary};
 
+use crate::executor::Shape;
 use crate::metrics::histogram::as_base64;
 use crate::metrics::MetricKind;
 use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats, StepStats};
@@ -160,6 +161,8 @@ pub struct ScenarioResult {
     pub achieved_concurrency: f64,
     /// The scenario's tags.
     pub tags: BTreeMap<String, String>,
+    /// What its executor does: model, target, stages, planned length.
+    pub shape: Option<Shape>,
 }
 
 /// A user-defined metric's totals.
@@ -471,8 +474,23 @@ impl RunResult {
         serde_json::to_string(self).expect("results always serialise")
     }
 
-    /// From JSON written by `to_json`.
+    /// From JSON written by `to_json`. What a result written by an earlier version lacks (the
+    /// metric summary, the scenarios' shapes) is worked out from the rest of it.
     pub fn from_json(text: &str) -> Result<RunResult, String> {
-        serde_json::from_str(text).map_err(|e| format!("not a horde result: {e}"))
+        let mut r: RunResult =
+            serde_json::from_str(text).map_err(|e| format!("not a horde result: {e}"))?;
+        for s in &mut r.scenarios {
+            if s.shape.is_none() {
+                s.shape = r
+                    .plan
+                    .scenarios
+                    .get(&s.name)
+                    .map(|spec| Shape::of(&spec.executor, spec.start_s));
+            }
+        }
+        if r.summary.is_empty() {
+            r.summary = summarise(&r);
+        }
+        Ok(r)
     }
 }

@@ -7,6 +7,7 @@
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
 
 use super::RunResult;
 use crate::metrics::catalogue::{Measure, MetricType, RequestMeasure, Unit, BUILTINS};
@@ -23,8 +24,9 @@ pub struct MetricSummary {
     /// The unit of its values (user metrics: none).
     pub unit: Unit,
     /// Trends: avg, min, med, max, p(90), p(95), p(99), p(99.9), count. Rates: rate, passes
-    /// (true samples), fails. Counters: count, rate (per second). Gauges: value.
-    pub values: BTreeMap<String, f64>,
+    /// (true samples), fails. Counters: count, rate (per second). Gauges: value. Counts are whole
+    /// numbers.
+    pub values: BTreeMap<String, Value>,
 }
 
 /// Summarises `r`. Optional metrics with nothing measured are left out.
@@ -39,16 +41,14 @@ pub fn summarise(r: &RunResult) -> Vec<MetricSummary> {
                 let fails: u64 = r.checks.iter().map(|c| c.fails).sum();
                 (passes + fails > 0).then(|| rate(passes, fails))
             }
-            Measure::Iterations => Some(counter(r.generator.iterations as f64, duration)),
+            Measure::Iterations => Some(counter(r.generator.iterations, duration)),
             Measure::IterationDuration => {
                 let mut h = Hist::new();
                 r.journeys.iter().for_each(|j| h.merge(&j.duration_hist));
                 trend(&h.summary(), 1000.0)
             }
-            Measure::DroppedIterations => {
-                Some(counter(r.generator.dropped_iterations as f64, duration))
-            }
-            Measure::VusMax => Some(BTreeMap::from([("value".into(), r.vus_max as f64)])),
+            Measure::DroppedIterations => Some(counter(r.generator.dropped_iterations, duration)),
+            Measure::VusMax => Some(BTreeMap::from([("value".into(), json!(r.vus_max))])),
             Measure::SendLag => trend(&r.generator.send_lag, 1000.0),
         };
         let values = match (values, b.optional) {
@@ -65,7 +65,13 @@ pub fn summarise(r: &RunResult) -> Vec<MetricSummary> {
     }
     for m in &r.metrics {
         let (kind, values) = match m.kind {
-            MetricKind::Counter => (MetricType::Counter, counter(m.sum, duration)),
+            MetricKind::Counter => (
+                MetricType::Counter,
+                BTreeMap::from([
+                    ("count".into(), json!(m.sum)),
+                    ("rate".into(), json!(m.sum / duration)),
+                ]),
+            ),
             MetricKind::Rate => {
                 let trues = (m.rate * m.count as f64).round() as u64;
                 (MetricType::Rate, rate(trues, m.count - trues.min(m.count)))
@@ -93,7 +99,7 @@ fn request_values(
     r: &RunResult,
     m: RequestMeasure,
     duration: f64,
-) -> Option<BTreeMap<String, f64>> {
+) -> Option<BTreeMap<String, Value>> {
     let t = &r.total;
     let latency = |s: &HistSummary| trend(s, 1000.0);
     match m {
@@ -105,9 +111,9 @@ fn request_values(
         RequestMeasure::Receiving => latency(&t.receiving),
         // k6's rate: passes are the true samples, here the failed requests.
         RequestMeasure::Failed => Some(rate(t.failed, t.requests - t.failed)),
-        RequestMeasure::Reqs => Some(counter(t.requests as f64, duration)),
-        RequestMeasure::DataSent => Some(counter(t.bytes_sent as f64, duration)),
-        RequestMeasure::DataReceived => Some(counter(t.bytes_received as f64, duration)),
+        RequestMeasure::Reqs => Some(counter(t.requests, duration)),
+        RequestMeasure::DataSent => Some(counter(t.bytes_sent, duration)),
+        RequestMeasure::DataReceived => Some(counter(t.bytes_received, duration)),
     }
 }
 
@@ -117,17 +123,17 @@ const TREND_VALUES: [&str; 9] = [
 ];
 
 /// A trend's values from a summary in µs (or thousandths), in ms (or units); None when empty.
-fn trend(s: &HistSummary, scale: f64) -> Option<BTreeMap<String, f64>> {
+fn trend(s: &HistSummary, scale: f64) -> Option<BTreeMap<String, Value>> {
     let values = [
-        s.mean_us / scale,
-        s.min_us as f64 / scale,
-        s.p50_us as f64 / scale,
-        s.max_us as f64 / scale,
-        s.p90_us as f64 / scale,
-        s.p95_us as f64 / scale,
-        s.p99_us as f64 / scale,
-        s.p999_us as f64 / scale,
-        s.count as f64,
+        json!(s.mean_us / scale),
+        json!(s.min_us as f64 / scale),
+        json!(s.p50_us as f64 / scale),
+        json!(s.max_us as f64 / scale),
+        json!(s.p90_us as f64 / scale),
+        json!(s.p95_us as f64 / scale),
+        json!(s.p99_us as f64 / scale),
+        json!(s.p999_us as f64 / scale),
+        json!(s.count),
     ];
     (s.count > 0).then(|| {
         TREND_VALUES
@@ -139,26 +145,32 @@ fn trend(s: &HistSummary, scale: f64) -> Option<BTreeMap<String, f64>> {
 }
 
 /// A trend with no samples: zeros, as k6 shows them.
-fn trend_of_nothing() -> BTreeMap<String, f64> {
-    TREND_VALUES.iter().map(|k| (k.to_string(), 0.0)).collect()
+fn trend_of_nothing() -> BTreeMap<String, Value> {
+    let mut zeros: BTreeMap<String, Value> = TREND_VALUES
+        .iter()
+        .map(|k| (k.to_string(), json!(0.0)))
+        .collect();
+    zeros.insert("count".into(), json!(0));
+    zeros
 }
 
-fn rate(passes: u64, fails: u64) -> BTreeMap<String, f64> {
+fn rate(passes: u64, fails: u64) -> BTreeMap<String, Value> {
     let all = passes + fails;
+    let share = if all > 0 {
+        passes as f64 / all as f64
+    } else {
+        0.0
+    };
     BTreeMap::from([
-        (
-            "rate".into(),
-            if all > 0 {
-                passes as f64 / all as f64
-            } else {
-                0.0
-            },
-        ),
-        ("passes".into(), passes as f64),
-        ("fails".into(), fails as f64),
+        ("rate".into(), json!(share)),
+        ("passes".into(), json!(passes)),
+        ("fails".into(), json!(fails)),
     ])
 }
 
-fn counter(count: f64, duration: f64) -> BTreeMap<String, f64> {
-    BTreeMap::from([("count".into(), count), ("rate".into(), count / duration)])
+fn counter(count: u64, duration: f64) -> BTreeMap<String, Value> {
+    BTreeMap::from([
+        ("count".into(), json!(count)),
+        ("rate".into(), json!(count as f64 / duration)),
+    ])
 }

@@ -39,12 +39,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "client", "clock", "executor", "metrics", "net", "plan", "vu",
         ],
     ),
-    ("result", &["metrics", "plan", "thresholds"]),
+    ("result", &["executor", "metrics", "plan", "thresholds"]),
     ("health", &["result"]),
     ("output", &["error", "metrics", "plan", "result"]),
     (
         "collector",
         &[
+            "executor",
             "metrics",
             "output",
             "plan",
@@ -58,6 +59,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
         &[
             "clock",
             "collector",
+            "executor",
             "health",
             "metrics",
             "plan",

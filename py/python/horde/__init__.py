@@ -40,6 +40,7 @@ from horde.executors import (
     sessions,
     shared_iterations,
 )
+from horde.facts import DEFAULTS, METRICS
 from horde.result import Latency, RequestStats, Result, load
 from horde.steps import (
     choose,
@@ -64,6 +65,8 @@ from horde.steps import (
 from horde.test import Test
 
 __all__ = [
+    "DEFAULTS",
+    "METRICS",
     "Dns",
     "Histogram",
     "HordeError",

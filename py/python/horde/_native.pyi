@@ -8,7 +8,13 @@ __all__ = [
     "Histogram",
     "Run",
     "__version__",
+    "check_http",
+    "check_scenario",
     "compile_plan",
+    "defaults",
+    "load_result",
+    "metrics",
+    "override_executor",
     "validate_plan",
 ]
 
@@ -20,6 +26,46 @@ def validate_plan(plan_json: str) -> str:
 
     Raises:
         horde.PlanError: every problem found, each with its path.
+    """
+
+def defaults() -> str:
+    """Every default a plan takes, as JSON: ``scenario``, ``executor`` and ``options``."""
+
+def metrics() -> str:
+    """The built-in metrics, as a JSON list: name, type, unit, description, tags, histogram."""
+
+def override_executor(
+    executor_json: str,
+    vus: int | None = None,
+    duration_s: float | None = None,
+    iterations: int | None = None,
+    rate: float | None = None,
+) -> str:
+    """An executor (JSON) with ``horde run``'s overrides applied, as JSON.
+
+    Raises:
+        horde.PlanError: the executor does not parse.
+    """
+
+def check_scenario(scenario_json: str) -> None:
+    """Checks one scenario's executor and timing on their own.
+
+    Raises:
+        horde.PlanError: every problem, with paths relative to the scenario (``executor.vus``).
+    """
+
+def check_http(http_json: str) -> None:
+    """Checks HTTP client options (a part of ``options.http``) on their own, reading their files.
+
+    Raises:
+        horde.PlanError: every problem, with paths relative to ``options.http`` (``tls.ca_file``).
+    """
+
+def load_result(text: str) -> str:
+    """A result document from disk, completed where an earlier version left something out.
+
+    Raises:
+        ValueError: the text is not a horde result.
     """
 
 def compile_plan(plan_json: str) -> CompiledPlan:
@@ -50,7 +96,7 @@ class Run:
     def stop(self, abort: bool = False) -> None:
         """Stops gracefully (in-flight requests finish) or, with ``abort``, at once."""
     def progress(self) -> dict[str, Any]:
-        """The latest progress: elapsed_s, requests, failed, last_second_requests, ..."""
+        """The latest progress: elapsed_s, planned_s, requests, failed, stage, target_per_s, ..."""
     def join(self) -> str:
         """Waits for the end (GIL released) and returns the result document as JSON text."""
 

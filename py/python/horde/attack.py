@@ -6,47 +6,49 @@ a closed model (a fixed set of connections sending back to back, like wrk).
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from horde import _native
 from horde._units import seconds
-from horde.client import Tls, http_options
+from horde.client import Tls
 from horde.errors import PlanError
-from horde.outputs import parse as parse_output
+from horde.executors import Scenario, executor
+from horde.facts import DEFAULTS, renamed
 from horde.result import Result
 from horde.running import Progress, run_plan
-from horde.steps import body_spec, header_pairs
+from horde.steps import journey, request
+from horde.test import Test
 
-__all__ = ["attack", "attack_plan"]
+__all__ = ["CONNECTIONS", "attack", "attack_plan"]
 
-_DEFAULT_DURATION_S = 10.0
-_COUNT_ONLY_MAX_DURATION_S = 600.0
+#: Connections an attack uses unless told otherwise (like wrk's -c).
+CONNECTIONS = 64
 
-# Plan paths → the attack() argument a user wrote, so errors name what the user can change.
+# Plan fields → the attack() argument a user wrote, so errors name what the user can change.
 _ARGUMENTS = {
-    ".executor.rate": "rate",
-    ".executor.duration_s": "duration",
-    ".executor.max_duration_s": "duration",
-    ".executor.iterations": "requests",
-    ".executor.max_iterations": "requests",
-    ".executor.vus": "connections",
-    ".executor.max_vus": "connections",
-    ".executor.pre_allocated_vus": "connections",
-    ".request.method": "method",
-    ".request.url": "url",
-    ".request.headers": "headers",
-    ".request.timeout_s": "timeout",
-    "options.http.connect_timeout_s": "connect_timeout",
-    "options.http.tls.ca_file": "tls.ca",
-    "options.http.tls.client_cert": "tls.cert",
-    "options.http.tls.client_key": "tls.key",
-    "options.http.hosts": "hosts",
-    "options.workers": "workers",
+    "executor.rate": "rate",
+    "executor.duration_s": "duration",
+    "executor.max_duration_s": "duration",
+    "executor.iterations": "requests",
+    "executor.max_iterations": "requests",
+    "executor.vus": "connections",
+    "executor.max_vus": "connections",
+    "executor.pre_allocated_vus": "connections",
+    "request.method": "method",
+    "request.url": "url",
+    "request.headers": "headers",
+    "request.timeout_s": "timeout",
+    "connect_timeout_s": "connect_timeout",
+    "tls.ca_file": "tls.ca",
+    "tls.client_cert": "tls.cert",
+    "tls.client_key": "tls.key",
+    "hosts": "hosts",
+    "send_window_us": "send_window",
 }
+# Where each part of the attack's plan lives.
+_PLACES = re.compile(r"^(scenarios\.attack\.|journeys\.attack\.steps\[0\]\.|options\.http\.|options\.)")
 
 
 def attack(
@@ -55,19 +57,19 @@ def attack(
     rate: float | None = None,
     duration: float | str | None = None,
     requests: int | None = None,
-    connections: int = 64,
+    connections: int = CONNECTIONS,
     method: str = "GET",
     headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     body: str | bytes | None = None,
-    timeout: float | str = "60s",
-    connect_timeout: float | str = "10s",
+    timeout: float | str | None = None,
+    connect_timeout: float | str | None = None,
     workers: int | None = None,
-    send_window: float | str = "1ms",
+    send_window: float | str | None = None,
     outputs: Sequence[str] = (),
     tls: Tls | None = None,
     insecure: bool = False,
     hosts: Mapping[str, str | Sequence[str]] | None = None,
-    max_redirects: int = 10,
+    max_redirects: int | None = None,
     progress: Progress | str | None = "auto",
 ) -> Result:
     """Sends one request over and over and measures the responses.
@@ -77,10 +79,13 @@ def attack(
     been sent, so a stalling server shows up in the percentiles. Without ``rate``, ``connections``
     connections send back to back (closed model, like wrk).
 
+    Arguments left out take the engine's defaults (``horde.DEFAULTS``).
+
     Args:
         url: an ``http://`` or ``https://`` URL.
         rate: requests per second (open model).
-        duration: how long, seconds or a string like ``"30s"`` (default 10 s, or ``requests/rate``).
+        duration: how long, seconds or a string like ``"30s"`` (default: ``requests/rate`` with both,
+            else the engine's default duration, ``horde.DEFAULTS["executor"]["duration_s"]``).
         requests: stop after this many requests.
         connections: most connections (open model: the in-flight bound).
         method: HTTP method.
@@ -91,8 +96,8 @@ def attack(
         workers: worker threads (default: one per CPU this process may use).
         outputs: live outputs, e.g. ``["json=run.jsonl"]`` (see :mod:`horde.outputs`).
         send_window: how early a request may leave so that sends due close together share one
-            wake-up (default 1 ms; 0 sends each exactly on time, at a much higher CPU cost).
-            Early requests are timed from when they actually left.
+            wake-up (0 sends each exactly on time, at a much higher CPU cost). Early requests are
+            timed from when they actually left.
         tls: HTTPS settings (``h.Tls(ca=..., cert=..., key=...)``).
         insecure: skip certificate verification (flagged in the summary).
         hosts: host name → address(es) to use instead of DNS.
@@ -113,30 +118,10 @@ def attack(
         >>> result = horde.attack("http://127.0.0.1:8080/", rate=100, duration=2)  # doctest: +SKIP
         >>> print(result.summary())  # doctest: +SKIP
     """
-    plan = attack_plan(
-        url,
-        rate=rate,
-        duration=duration,
-        requests=requests,
-        connections=connections,
-        method=method,
-        headers=headers,
-        body=body,
-        timeout=timeout,
-        connect_timeout=connect_timeout,
-        workers=workers,
-        send_window=send_window,
-        outputs=outputs,
-        tls=tls,
-        insecure=insecure,
-        hosts=hosts,
-        max_redirects=max_redirects,
-    )
     try:
-        _native.validate_plan(json.dumps(plan))
+        return run_plan(_test(**_arguments(locals())).to_plan(), progress)
     except PlanError as e:
         raise _rename(e) from None
-    return run_plan(plan, progress)
 
 
 def attack_plan(
@@ -145,112 +130,117 @@ def attack_plan(
     rate: float | None = None,
     duration: float | str | None = None,
     requests: int | None = None,
-    connections: int = 64,
+    connections: int = CONNECTIONS,
     method: str = "GET",
     headers: Mapping[str, str] | Sequence[tuple[str, str]] | None = None,
     body: str | bytes | None = None,
-    timeout: float | str = "60s",
-    connect_timeout: float | str = "10s",
+    timeout: float | str | None = None,
+    connect_timeout: float | str | None = None,
     workers: int | None = None,
-    send_window: float | str = "1ms",
+    send_window: float | str | None = None,
     outputs: Sequence[str] = (),
     tls: Tls | None = None,
     insecure: bool = False,
     hosts: Mapping[str, str | Sequence[str]] | None = None,
-    max_redirects: int = 10,
+    max_redirects: int | None = None,
 ) -> dict[str, Any]:
     """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
 
     Example:
         >>> plan = attack_plan("http://127.0.0.1:8080/", rate=50, duration="2s")
-        >>> plan["scenarios"]["attack"]["executor"]["type"]
-        'constant_arrival_rate'
+        >>> plan["scenarios"]["attack"]["executor"]["type"], plan["kind"]
+        ('constant_arrival_rate', 'attack')
+    """
+    try:
+        return _test(**_arguments(locals())).to_plan()
+    except PlanError as e:
+        raise _rename(e) from None
+
+
+def _arguments(given: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in given.items() if k != "progress"}
+
+
+def _test(
+    url: str,
+    rate: float | None,
+    duration: float | str | None,
+    requests: int | None,
+    connections: int,
+    method: str,
+    headers: Mapping[str, str] | Sequence[tuple[str, str]] | None,
+    body: str | bytes | None,
+    timeout: float | str | None,
+    connect_timeout: float | str | None,
+    workers: int | None,
+    send_window: float | str | None,
+    outputs: Sequence[str],
+    tls: Tls | None,
+    insecure: bool,
+    hosts: Mapping[str, str | Sequence[str]] | None,
+    max_redirects: int | None,
+) -> Test:
+    """The attack as a test: one journey of one request, under the executor its arguments say.
+
+    Nothing is checked here but types: the whole plan is checked at once when it compiles, so
+    that every wrong argument is reported together.
     """
     _expect(url, str, "url")
     _expect(method, str, "method")
-    _expect_number(rate, "rate", optional=True)
-    _expect_int(requests, "requests", optional=True)
+    _expect_number(rate, "rate")
+    _expect_int(requests, "requests")
     _expect_int(connections, "connections")
-    _expect_int(workers, "workers", optional=True)
+    _expect_int(workers, "workers")
     duration_s = None if duration is None else seconds(duration, "duration")
-    timeout_s = seconds(timeout, "timeout")
-    request: dict[str, Any] = {
-        "method": method,
-        "url": url,
-        "headers": [list(pair) for pair in header_pairs(headers)],
-        "body": body_spec(None, None, body),
-        "timeout_s": timeout_s,
-    }
-    executor: dict[str, Any]
+    timeout_s = seconds(timeout, "timeout") if timeout is not None else DEFAULTS["options"]["http"]["timeout_s"]
+    target = journey("attack", request(method, url, headers=headers, body=body, timeout=timeout))
     if rate is not None:
-        if duration_s is None:
-            by_count = requests / rate if requests and rate > 0 else None
-            duration_s = by_count if by_count and math.isfinite(by_count) else _DEFAULT_DURATION_S
-        executor = {
-            "type": "constant_arrival_rate",
-            "rate": rate,
-            "duration_s": duration_s,
-            "pre_allocated_vus": connections,
-            "max_vus": connections,
-            "max_iterations": requests,
-            "when_saturated": "queue",
-        }
+        if duration_s is None and requests and rate > 0 and math.isfinite(requests / rate):
+            duration_s = requests / rate
+        spec = executor(
+            "constant_arrival_rate",
+            rate=rate,
+            duration_s=duration_s if duration_s is not None else DEFAULTS["executor"]["duration_s"],
+            pre_allocated_vus=connections,
+            max_vus=connections,
+            max_iterations=requests,
+            when_saturated="queue",
+        )
     elif requests is not None:
-        executor = {
-            "type": "shared_iterations",
-            "vus": connections,
-            "iterations": requests,
-            "max_duration_s": duration_s if duration_s is not None else _COUNT_ONLY_MAX_DURATION_S,
-        }
+        spec = executor("shared_iterations", vus=connections, iterations=requests, max_duration_s=duration_s)
     else:
-        executor = {
-            "type": "constant_vus",
-            "vus": connections,
-            "duration_s": duration_s if duration_s is not None else _DEFAULT_DURATION_S,
-        }
-    return {
-        "version": _native.PLAN_VERSION,
-        "name": "attack",
-        "journeys": {"attack": {"steps": [{"request": request}]}},
-        # In-flight requests at the end may finish; they are bounded by the timeout anyway.
-        "scenarios": {
-            "attack": {
-                "journey": "attack",
-                "executor": executor,
-                "graceful_stop_s": timeout_s + 1.0,
-            }
-        },
-        "options": {
-            "workers": workers,
-            "http": http_options(
-                timeout=timeout_s,
-                connect_timeout=connect_timeout,
-                tls=tls,
-                insecure=insecure,
-                dns=None,
-                hosts=hosts,
-                cookies="per_vu",
-                max_redirects=max_redirects,
-                connections="per_vu",
-                max_connections_per_host=None,
-                compression=False,
-            ),
-            "send_window_us": round(seconds(send_window, "send_window") * 1e6),
-            "outputs": [parse_output(o) for o in ([outputs] if isinstance(outputs, str) else outputs)],
-        },
-    }
+        spec = executor("constant_vus", vus=connections, duration_s=duration_s)
+    # In-flight requests at the end may finish; they are bounded by the timeout anyway.
+    scenario = Scenario(((target, 1.0),), spec, graceful_stop=timeout_s + 1.0)
+    return Test(
+        scenarios={"attack": scenario},
+        name="attack",
+        timeout=timeout,
+        connect_timeout=connect_timeout,
+        workers=workers,
+        send_window=send_window,
+        outputs=[outputs] if isinstance(outputs, str) else outputs,
+        tls=tls,
+        insecure=insecure,
+        hosts=hosts,
+        cookies="per_vu",
+        max_redirects=max_redirects,
+        compression=False,
+        _kind="attack",
+        _checked=False,
+    )
 
 
 def _rename(error: PlanError) -> PlanError:
     """Rewrites plan paths to the attack() argument names the user wrote."""
-    issues: list[tuple[str, str]] = []
-    for path, message in error.issues:
-        bare = re.sub(r"\[\d+\]$", "", path)
-        name = next((arg for suffix, arg in _ARGUMENTS.items() if bare.endswith(suffix)), path)
-        if (name, message) not in issues:
-            issues.append((name, message))
-    text = "; ".join(f"{n}: {m}" for n, m in issues) or str(error)
-    return PlanError(f"invalid attack: {text}", issues)
+    bare = PlanError(str(error), [(_argument_path(path), m) for path, m in error.issues])
+    return renamed(bare, _ARGUMENTS, title="invalid attack: ")
+
+
+def _argument_path(path: str) -> str:
+    """A plan path without the place of the attack's part in it, its list index, or a host name."""
+    bare = re.sub(r"\[\d+\]$", "", _PLACES.sub("", path))
+    return "hosts" if bare.startswith("hosts.") else bare
 
 
 def _expect(value: object, kind: type, name: str) -> None:
@@ -258,20 +248,15 @@ def _expect(value: object, kind: type, name: str) -> None:
         raise TypeError(f"{name} must be {kind.__name__}, got {value!r} ({type(value).__name__})")
 
 
-def _expect_number(value: object, name: str, optional: bool = False) -> None:
-    if value is None and optional:
-        return
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+def _expect_number(value: object, name: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
 
 
-def _expect_int(value: object, name: str, optional: bool = False) -> None:
-    if value is None and optional:
+def _expect_int(value: object, name: str) -> None:
+    if value is None:
         return
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < 0:  # zero goes on to the engine, which reports it with every other problem
-        raise PlanError(
-            f"invalid attack: {name}: must be ≥ 1, got {value}",
-            [(name, f"must be ≥ 1, got {value}")],
-        )
+    if value < 0:  # the plan's counts are unsigned; zero goes on to the engine
+        raise PlanError(f"invalid attack: {name}: must be ≥ 1, got {value}", [(name, f"must be ≥ 1, got {value}")])

@@ -8,55 +8,59 @@ Example:
     >>> h.Tls(min_version="1.3")._plan()["min_version"]
     '1.3'
     >>> h.Dns(ttl="1m", select="round_robin")._plan()
-    {'ttl_s': 60.0, 'select': 'round_robin', 'policy': 'prefer_ipv4'}
+    {'ttl_s': 60.0, 'select': 'round_robin'}
 """
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from horde import _native
 from horde._units import seconds
 from horde.errors import PlanError
+from horde.facts import renamed
 
 __all__ = ["COMPRESSION", "Dns", "Tls", "http_options"]
 
 #: The content codings horde offers and decodes by default in a ``Test``.
 COMPRESSION = ("gzip", "deflate", "br")
 
-_VERSIONS = ("1.2", "1.3")
-_RESUMPTION = ("per_vu", "shared", "off")
-_SELECT = ("first", "round_robin", "random")
-_POLICY = ("prefer_ipv4", "prefer_ipv6", "only_ipv4", "only_ipv6", "any")
-_COOKIES = ("per_iteration", "per_vu", "off")
-_CONNECTIONS = ("per_vu", "per_iteration", "per_request")
+# Plan fields whose Python argument is named otherwise (the `_s` of seconds aside).
+_ARGUMENTS = {"tls.ca_file": "tls.ca", "tls.client_cert": "tls.cert", "tls.client_key": "tls.key"}
 
 
-def _choice(value: object, allowed: Sequence[str], name: str) -> str:
-    if not isinstance(value, str) or value not in allowed:
-        raise PlanError(
-            f"{name} must be one of {', '.join(repr(a) for a in allowed)}, got {value!r}",
-            [(name, f"must be one of {', '.join(allowed)}, got {value!r}")],
-        )
-    return value
+def check(http: Mapping[str, Any]) -> None:
+    """Has the engine check HTTP client options (a part of ``options.http``).
+
+    It reads the files they name; a PlanError names the argument (``tls.ca``, ``dns.ttl``).
+    """
+    try:
+        _native.check_http(json.dumps(http))
+    except PlanError as e:
+        raise renamed(e, _ARGUMENTS) from None
 
 
-def _readable(path: object, name: str) -> str | None:
-    """The path of a file that exists and can be read, or a PlanError naming the field."""
+def _path(path: object, name: str) -> str | None:
+    """A file path as the plan takes it: absolute, so that it means the same wherever it runs."""
     if path is None:
         return None
     if not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"{name} must be a file path, got {path!r}")
-    text = os.fspath(path)
-    try:
-        with open(text, "rb") as f:
-            f.read(1)
-    except OSError as e:
-        reason = e.strerror or str(e)
-        problem = f"cannot read {text!r}: {reason}"
-        raise PlanError(f"{name}: {problem}", [(name, problem)]) from None
-    return os.path.abspath(text)
+    return os.path.abspath(os.fspath(path))
+
+
+def _text(value: object, name: str) -> str | None:
+    if value is not None and not isinstance(value, str):
+        raise TypeError(f"{name} must be a string, got {value!r}")
+    return value
+
+
+def _given(**fields: Any) -> dict[str, Any]:
+    """The fields that were given: the others take the engine's defaults."""
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 class Tls:
@@ -64,7 +68,8 @@ class Tls:
 
     Certificates are verified against Mozilla's roots (built in) plus ``ca``. Turning
     verification off (``verify=False``, or ``insecure=True`` on the test) is an explicit opt-in
-    that the summary flags.
+    that the summary flags. Arguments left out take the engine's defaults
+    (``horde.DEFAULTS["options"]["http"]["tls"]``).
 
     Args:
         verify: check the server's certificate chain and host name.
@@ -84,54 +89,40 @@ class Tls:
     def __init__(
         self,
         *,
-        verify: bool = True,
+        verify: bool | None = None,
         ca: str | os.PathLike[str] | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
-        min_version: str = "1.2",
-        max_version: str = "1.3",
-        resumption: str = "per_vu",
+        min_version: str | None = None,
+        max_version: str | None = None,
+        resumption: str | None = None,
     ) -> None:
-        if not isinstance(verify, bool):
+        if verify is not None and not isinstance(verify, bool):
             raise TypeError(f"tls.verify must be True or False, got {verify!r}")
-        self.verify = verify
-        self.ca = _readable(ca, "tls.ca")
-        self.cert = _readable(cert, "tls.cert")
-        self.key = _readable(key, "tls.key")
-        if (self.cert is None) != (self.key is None):
-            missing = "tls.key" if self.key is None else "tls.cert"
-            raise PlanError(
-                f"{missing}: mutual TLS needs both cert and key", [(missing, "mutual TLS needs both cert and key")]
-            )
-        self.min_version = _choice(min_version, _VERSIONS, "tls.min_version")
-        self.max_version = _choice(max_version, _VERSIONS, "tls.max_version")
-        if self.min_version > self.max_version:
-            raise PlanError(
-                f"tls.min_version {min_version!r} is above tls.max_version {max_version!r}",
-                [("tls.min_version", f"must not be above max_version ({max_version}), got {min_version}")],
-            )
-        self.resumption = _choice(resumption, _RESUMPTION, "tls.resumption")
+        self._fields = _given(
+            verify=verify,
+            ca_file=_path(ca, "tls.ca"),
+            client_cert=_path(cert, "tls.cert"),
+            client_key=_path(key, "tls.key"),
+            min_version=_text(min_version, "tls.min_version"),
+            max_version=_text(max_version, "tls.max_version"),
+            resumption=_text(resumption, "tls.resumption"),
+        )
+        check({"tls": self._fields})
 
     def _plan(self, insecure: bool = False) -> dict[str, Any]:
-        return {
-            "verify": self.verify and not insecure,
-            "ca_file": self.ca,
-            "client_cert": self.cert,
-            "client_key": self.key,
-            "min_version": self.min_version,
-            "max_version": self.max_version,
-            "resumption": self.resumption,
-        }
+        return {**self._fields, "verify": False} if insecure else dict(self._fields)
 
     def __repr__(self) -> str:
-        return f"<horde.Tls verify={self.verify} ca={self.ca!r} cert={self.cert!r}>"
+        return f"<horde.Tls {self._fields}>"
 
 
 class Dns:
     """Name resolution.
 
     Names are resolved before the run and again every ``ttl`` while it runs; IPs and names in
-    ``hosts`` are never looked up.
+    ``hosts`` are never looked up. Arguments left out take the engine's defaults
+    (``horde.DEFAULTS["options"]["http"]["dns"]``).
 
     Args:
         ttl: how long a resolution holds, e.g. ``"5m"``.
@@ -141,23 +132,24 @@ class Dns:
             ``"only_ipv6"`` or ``"any"`` (the resolver's order).
     """
 
-    def __init__(self, *, ttl: float | str = "5m", select: str = "first", policy: str = "prefer_ipv4") -> None:
-        self.ttl = seconds(ttl, "dns.ttl")
-        if self.ttl <= 0:
-            raise PlanError(f"dns.ttl must be > 0, got {ttl!r}", [("dns.ttl", f"must be > 0, got {ttl!r}")])
-        self.select = _choice(select, _SELECT, "dns.select")
-        self.policy = _choice(policy, _POLICY, "dns.policy")
+    def __init__(self, *, ttl: float | str | None = None, select: str | None = None, policy: str | None = None) -> None:
+        self._fields = _given(
+            ttl_s=None if ttl is None else seconds(ttl, "dns.ttl"),
+            select=_text(select, "dns.select"),
+            policy=_text(policy, "dns.policy"),
+        )
+        check({"dns": self._fields})
 
     def _plan(self) -> dict[str, Any]:
-        return {"ttl_s": self.ttl, "select": self.select, "policy": self.policy}
+        return dict(self._fields)
 
     def __repr__(self) -> str:
-        return f"<horde.Dns ttl={self.ttl}s select={self.select} policy={self.policy}>"
+        return f"<horde.Dns {self._fields}>"
 
 
-def _hosts(hosts: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]]:
+def _hosts(hosts: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[str]] | None:
     if hosts is None:
-        return {}
+        return None
     if not isinstance(hosts, Mapping):
         raise TypeError(f"hosts must map host names to addresses, e.g. {{'shop.test': '127.0.0.1'}}, got {hosts!r}")
     out: dict[str, list[str]] = {}
@@ -169,65 +161,69 @@ def _hosts(hosts: Mapping[str, str | Sequence[str]] | None) -> dict[str, list[st
     return out
 
 
-def _compression(value: Sequence[str] | bool) -> list[str]:
+def _compression(value: Sequence[str] | bool | None) -> list[str] | None:
     if value is True:
         return list(COMPRESSION)
-    if value is False or value is None:
+    if value is False:
         return []
+    if value is None:
+        return None
     if isinstance(value, str):
-        value = [v.strip() for v in value.split(",") if v.strip()]
-    out = list(value)
-    for coding in out:
-        _choice(coding, COMPRESSION, "compression")
-    return out
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return list(value)
+
+
+def _whole(value: object, name: str) -> int | None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise TypeError(f"{name} must be a whole number, got {value!r}")
+    if isinstance(value, int) and value < 0:
+        raise PlanError(f"{name}: must be a whole number ≥ 0, got {value}", [(name, f"must be ≥ 0, got {value}")])
+    return value
 
 
 def http_options(
     *,
-    timeout: float | str,
-    connect_timeout: float | str,
-    tls: Tls | None,
-    insecure: bool,
-    dns: Dns | None,
-    hosts: Mapping[str, str | Sequence[str]] | None,
-    cookies: str,
-    max_redirects: int,
-    connections: str,
-    max_connections_per_host: int | None,
-    compression: Sequence[str] | bool,
-    expect_continue_timeout: float | str = "1s",
+    timeout: float | str | None = None,
+    connect_timeout: float | str | None = None,
+    tls: Tls | None = None,
+    insecure: bool = False,
+    dns: Dns | None = None,
+    hosts: Mapping[str, str | Sequence[str]] | None = None,
+    cookies: str | None = None,
+    max_redirects: int | None = None,
+    connections: str | None = None,
+    max_connections_per_host: int | None = None,
+    compression: Sequence[str] | bool | None = None,
+    expect_continue_timeout: float | str | None = None,
+    checked: bool = True,
 ) -> dict[str, Any]:
-    """The plan's ``options.http`` from a test's (or an attack's) arguments."""
+    """The plan's ``options.http`` from a test's (or an attack's) arguments.
+
+    Those left out take the engine's defaults. With ``checked``, the engine checks them now (a
+    PlanError names the argument); otherwise they are checked with the whole plan.
+    """
     if tls is not None and not isinstance(tls, Tls):
         raise TypeError(f"tls must be h.Tls(...), got {tls!r}")
     if dns is not None and not isinstance(dns, Dns):
         raise TypeError(f"dns must be h.Dns(...), got {dns!r}")
     if not isinstance(insecure, bool):
         raise TypeError(f"insecure must be True or False, got {insecure!r}")
-    if isinstance(max_redirects, bool) or not isinstance(max_redirects, int) or max_redirects < 0:
-        raise PlanError(
-            f"max_redirects must be a whole number ≥ 0, got {max_redirects!r}",
-            [("max_redirects", f"must be a whole number ≥ 0, got {max_redirects!r}")],
-        )
-    if max_connections_per_host is not None and (
-        isinstance(max_connections_per_host, bool)
-        or not isinstance(max_connections_per_host, int)
-        or max_connections_per_host < 1
-    ):
-        raise PlanError(
-            f"max_connections_per_host must be a whole number ≥ 1, got {max_connections_per_host!r}",
-            [("max_connections_per_host", f"must be a whole number ≥ 1, got {max_connections_per_host!r}")],
-        )
-    return {
-        "timeout_s": seconds(timeout, "timeout"),
-        "connect_timeout_s": seconds(connect_timeout, "connect_timeout"),
-        "tls": (tls or Tls())._plan(insecure),
-        "dns": (dns or Dns())._plan(),
-        "hosts": _hosts(hosts),
-        "cookies": _choice(cookies, _COOKIES, "cookies"),
-        "max_redirects": max_redirects,
-        "connections": _choice(connections, _CONNECTIONS, "connections"),
-        "max_connections_per_host": max_connections_per_host,
-        "compression": _compression(compression),
-        "expect_continue_timeout_s": seconds(expect_continue_timeout, "expect_continue_timeout"),
-    }
+    tls_plan = (tls or Tls())._plan(insecure) if tls is not None or insecure else None
+    http = _given(
+        timeout_s=None if timeout is None else seconds(timeout, "timeout"),
+        connect_timeout_s=None if connect_timeout is None else seconds(connect_timeout, "connect_timeout"),
+        tls=tls_plan,
+        dns=dns._plan() if dns is not None else None,
+        hosts=_hosts(hosts),
+        cookies=_text(cookies, "cookies"),
+        max_redirects=_whole(max_redirects, "max_redirects"),
+        connections=_text(connections, "connections"),
+        max_connections_per_host=_whole(max_connections_per_host, "max_connections_per_host"),
+        compression=_compression(compression),
+        expect_continue_timeout_s=(
+            None if expect_continue_timeout is None else seconds(expect_continue_timeout, "expect_continue_timeout")
+        ),
+    )
+    if checked:
+        check(http)
+    return http

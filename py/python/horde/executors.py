@@ -9,7 +9,10 @@ the arrival rate from a number of concurrent users and their session length (Lit
 Every executor takes a journey, or a weighted :func:`mix` of journeys, and the options
 ``start`` (delay from the start of the test), ``graceful_stop`` (how long running iterations
 may finish after the executor ends) and ``tags`` (a dict that thresholds can filter by, e.g.
-``http_req_duration{team:payments}``).
+``http_req_duration{team:payments}``). An argument left out (None) takes the engine's default,
+listed in ``horde.DEFAULTS["executor"]`` and ``horde.DEFAULTS["scenario"]``; values are checked
+by the engine when the scenario is made, and a wrong one raises :class:`horde.PlanError` naming
+the argument.
 
 Example:
     >>> import horde as h
@@ -21,12 +24,16 @@ Example:
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from horde import _native
 from horde._units import seconds
+from horde.errors import PlanError
+from horde.facts import renamed
 from horde.steps import Journey
 
 __all__ = [
@@ -35,6 +42,7 @@ __all__ = [
     "arrival_rate_for",
     "constant_arrival_rate",
     "constant_vus",
+    "executor",
     "mix",
     "per_vu_iterations",
     "ramping_arrival_rate",
@@ -44,6 +52,7 @@ __all__ = [
 ]
 
 StageSpec = tuple[float | str, float] | Mapping[str, Any]
+Duration = float | str
 
 
 @dataclass(frozen=True)
@@ -59,19 +68,20 @@ class Scenario:
 
     journeys: tuple[tuple[Journey, float], ...]
     executor: dict[str, Any]
-    start: float = 0.0
-    graceful_stop: float = 30.0
+    start: float | None = None
+    graceful_stop: float | None = None
     expected_concurrency: float | None = None
     tags: tuple[tuple[str, str], ...] = ()
 
     def _plan(self) -> dict[str, Any]:
-        plan: dict[str, Any] = {
-            "executor": self.executor,
-            "start_s": self.start,
-            "graceful_stop_s": self.graceful_stop,
-            "expected_concurrency": self.expected_concurrency,
-            "tags": dict(self.tags),
-        }
+        plan: dict[str, Any] = {"executor": self.executor, "tags": dict(self.tags)}
+        for key, value in (
+            ("start_s", self.start),
+            ("graceful_stop_s", self.graceful_stop),
+            ("expected_concurrency", self.expected_concurrency),
+        ):
+            if value is not None:
+                plan[key] = value
         if len(self.journeys) == 1 and self.journeys[0][1] == 1.0:
             plan["journey"] = self.journeys[0][0].name
         else:
@@ -93,15 +103,25 @@ def mix(*entries: tuple[Journey, float]) -> Mix:
     return Mix(tuple(out))
 
 
-def constant_vus(journey: Journey | Mix, vus: int = 1, duration: float | str = "10s", **common: Any) -> Scenario:
+def executor(kind: str, **fields: Any) -> dict[str, Any]:
+    """The plan's executor of ``kind``, with the fields given (None: the engine's default).
+
+    Every executor dict — the DSL's, :func:`horde.attack`'s — is made here.
+
+    Example:
+        >>> executor("constant_vus", vus=5, duration_s=None)
+        {'type': 'constant_vus', 'vus': 5}
+    """
+    return {"type": kind, **{k: v for k, v in fields.items() if v is not None}}
+
+
+def constant_vus(
+    journey: Journey | Mix, vus: int | None = None, duration: Duration | None = None, **common: Any
+) -> Scenario:
     """``vus`` VUs loop over the journey for ``duration``."""
     return _scenario(
         journey,
-        {
-            "type": "constant_vus",
-            "vus": _int(vus, "vus"),
-            "duration_s": seconds(duration, "duration"),
-        },
+        executor("constant_vus", vus=_int(vus, "vus"), duration_s=_seconds(duration, "duration")),
         common,
     )
 
@@ -109,25 +129,28 @@ def constant_vus(journey: Journey | Mix, vus: int = 1, duration: float | str = "
 def ramping_vus(
     journey: Journey | Mix,
     stages: Sequence[StageSpec],
-    start_vus: int = 0,
-    graceful_ramp_down: float | str = "30s",
+    start_vus: int | None = None,
+    graceful_ramp_down: Duration | None = None,
     **common: Any,
 ) -> Scenario:
     """The number of VUs moves linearly through ``stages``: ``[("2m", 20), ("10m", 200), ...]``."""
-    executor = {
-        "type": "ramping_vus",
-        "start_vus": _int(start_vus, "start_vus"),
-        "stages": _stages(stages),
-        "graceful_ramp_down_s": seconds(graceful_ramp_down, "graceful_ramp_down"),
-    }
-    return _scenario(journey, executor, common)
+    return _scenario(
+        journey,
+        executor(
+            "ramping_vus",
+            start_vus=_int(start_vus, "start_vus"),
+            stages=_stages(stages),
+            graceful_ramp_down_s=_seconds(graceful_ramp_down, "graceful_ramp_down"),
+        ),
+        common,
+    )
 
 
 def per_vu_iterations(
     journey: Journey | Mix,
-    vus: int = 1,
-    iterations: int = 1,
-    max_duration: float | str = "10m",
+    vus: int | None = None,
+    iterations: int | None = None,
+    max_duration: Duration | None = None,
     **common: Any,
 ) -> Scenario:
     """Each of ``vus`` VUs runs the journey ``iterations`` times."""
@@ -136,31 +159,31 @@ def per_vu_iterations(
 
 def shared_iterations(
     journey: Journey | Mix,
-    vus: int = 1,
-    iterations: int = 1,
-    max_duration: float | str = "10m",
+    vus: int | None = None,
+    iterations: int | None = None,
+    max_duration: Duration | None = None,
     **common: Any,
 ) -> Scenario:
     """``vus`` VUs share ``iterations`` iterations in all."""
     return _scenario(journey, _iterations("shared_iterations", vus, iterations, max_duration), common)
 
 
-def _iterations(kind: str, vus: int, iterations: int, max_duration: float | str) -> dict[str, Any]:
-    return {
-        "type": kind,
-        "vus": _int(vus, "vus"),
-        "iterations": _int(iterations, "iterations"),
-        "max_duration_s": seconds(max_duration, "max_duration"),
-    }
+def _iterations(kind: str, vus: int | None, iterations: int | None, max_duration: Duration | None) -> dict[str, Any]:
+    return executor(
+        kind,
+        vus=_int(vus, "vus"),
+        iterations=_int(iterations, "iterations"),
+        max_duration_s=_seconds(max_duration, "max_duration"),
+    )
 
 
 def constant_arrival_rate(
     journey: Journey | Mix,
     rate: float,
-    duration: float | str,
-    time_unit: float | str = "1s",
-    pre_allocated_vus: int = 10,
-    max_vus: int = 1000,
+    duration: Duration,
+    time_unit: Duration | None = None,
+    pre_allocated_vus: int | None = None,
+    max_vus: int | None = None,
     **common: Any,
 ) -> Scenario:
     """``rate`` iterations per ``time_unit`` start for ``duration``, whatever the responses do.
@@ -168,39 +191,45 @@ def constant_arrival_rate(
     An iteration that finds no free VU (all ``max_vus`` busy) is dropped and counted in
     ``dropped_iterations``.
     """
-    executor = {
-        "type": "constant_arrival_rate",
-        "rate": _number(rate, "rate"),
-        "time_unit_s": seconds(time_unit, "time_unit"),
-        "duration_s": seconds(duration, "duration"),
-        "pre_allocated_vus": _int(pre_allocated_vus, "pre_allocated_vus"),
-        "max_vus": _int(max_vus, "max_vus"),
-    }
-    return _scenario(journey, executor, common)
+    return _scenario(
+        journey,
+        executor(
+            "constant_arrival_rate",
+            rate=_number(rate, "rate"),
+            time_unit_s=_seconds(time_unit, "time_unit"),
+            duration_s=_seconds(duration, "duration"),
+            pre_allocated_vus=_int(pre_allocated_vus, "pre_allocated_vus"),
+            max_vus=_int(max_vus, "max_vus"),
+        ),
+        common,
+    )
 
 
 def ramping_arrival_rate(
     journey: Journey | Mix,
     stages: Sequence[StageSpec],
-    start_rate: float = 0,
-    time_unit: float | str = "1s",
-    pre_allocated_vus: int = 10,
-    max_vus: int = 1000,
+    start_rate: float | None = None,
+    time_unit: Duration | None = None,
+    pre_allocated_vus: int | None = None,
+    max_vus: int | None = None,
     **common: Any,
 ) -> Scenario:
     """The arrival rate moves linearly through ``stages`` of (duration, rate)."""
-    executor = {
-        "type": "ramping_arrival_rate",
-        "start_rate": _number(start_rate, "start_rate"),
-        "time_unit_s": seconds(time_unit, "time_unit"),
-        "stages": _stages(stages),
-        "pre_allocated_vus": _int(pre_allocated_vus, "pre_allocated_vus"),
-        "max_vus": _int(max_vus, "max_vus"),
-    }
-    return _scenario(journey, executor, common)
+    return _scenario(
+        journey,
+        executor(
+            "ramping_arrival_rate",
+            start_rate=_number(start_rate, "start_rate"),
+            time_unit_s=_seconds(time_unit, "time_unit"),
+            stages=_stages(stages),
+            pre_allocated_vus=_int(pre_allocated_vus, "pre_allocated_vus"),
+            max_vus=_int(max_vus, "max_vus"),
+        ),
+        common,
+    )
 
 
-def arrival_rate_for(concurrent: float, session_duration: float | str) -> float:
+def arrival_rate_for(concurrent: float, session_duration: Duration) -> float:
     """Little's law: the session arrival rate (per second) for ``concurrent`` users.
 
     Each session lasts ``session_duration``; ``concurrent / session_duration`` new sessions per
@@ -213,14 +242,14 @@ def arrival_rate_for(concurrent: float, session_duration: float | str) -> float:
     length = seconds(session_duration, "session_duration")
     if length <= 0:
         raise ValueError(f"session_duration must be > 0, got {session_duration!r}")
-    return _number(concurrent, "concurrent") / length
+    return float(_number(concurrent, "concurrent") or 0.0) / length
 
 
 def sessions(
     journey: Journey | Mix,
     concurrent: float,
-    session_duration: float | str,
-    duration: float | str,
+    session_duration: Duration,
+    duration: Duration,
     max_vus: int | None = None,
     **common: Any,
 ) -> Scenario:
@@ -228,7 +257,8 @@ def sessions(
 
     ``concurrent`` users whose sessions last about ``session_duration`` arrive at
     ``concurrent / session_duration`` per second (Little's law). The result reports the achieved
-    number of concurrent sessions beside the intended one.
+    number of concurrent sessions beside the intended one. Unless ``max_vus`` says otherwise, up
+    to three times ``concurrent`` VUs (at least 10) absorb sessions that run long.
     """
     rate = arrival_rate_for(concurrent, session_duration)
     limit = max_vus if max_vus is not None else max(10, math.ceil(concurrent * 3))
@@ -256,16 +286,26 @@ def _scenario(journey: Journey | Mix, executor: dict[str, Any], common: Mapping[
         journeys = journey.entries
     else:
         raise TypeError(f"an executor takes a journey (h.journey(...)) or a mix (h.mix(...)), got {journey!r}")
-    return Scenario(
+    scenario = Scenario(
         journeys,
         executor,
-        seconds(common.get("start", 0), "start"),
-        seconds(common.get("graceful_stop", "30s"), "graceful_stop"),
+        _seconds(common.get("start"), "start"),
+        _seconds(common.get("graceful_stop"), "graceful_stop"),
         tags=tuple(sorted(tags.items())),
     )
+    check(scenario)
+    return scenario
 
 
-def _stages(stages: Sequence[StageSpec]) -> list[dict[str, float]]:
+def check(scenario: Scenario) -> None:
+    """Has the engine check ``scenario``'s executor and timing; PlanError names the argument."""
+    try:
+        _native.check_scenario(json.dumps(scenario._plan()))
+    except PlanError as e:
+        raise renamed(e, strip="executor.") from None
+
+
+def _stages(stages: Sequence[StageSpec]) -> list[dict[str, float | None]]:
     if isinstance(stages, (str, bytes)) or not isinstance(stages, Sequence):
         raise TypeError(f"stages must be a list of (duration, target), got {stages!r}")
     out = []
@@ -287,17 +327,24 @@ def _stages(stages: Sequence[StageSpec]) -> list[dict[str, float]]:
     return out
 
 
-def _int(value: Any, name: str) -> int:
+def _seconds(value: Duration | None, name: str) -> float | None:
+    return None if value is None else seconds(value, name)
+
+
+def _int(value: Any, name: str) -> int | None:
+    """A count for the plan (an unsigned integer there); None stays None."""
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, int):
         raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
     if value < 0:
-        from horde.errors import PlanError
-
-        raise PlanError(f"{name} must be ≥ 0, got {value}", [(name, f"must be ≥ 0, got {value}")])
+        raise PlanError(f"{name}: must be a whole number ≥ 0, got {value}", [(name, f"must be ≥ 0, got {value}")])
     return value
 
 
-def _number(value: Any, name: str) -> float:
+def _number(value: Any, name: str) -> float | None:
+    if value is None:
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"{name} must be a number, got {value!r} ({type(value).__name__})")
     return float(value)

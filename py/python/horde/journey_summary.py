@@ -10,8 +10,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from horde.facts import METRICS
 from horde.summary import bytes_text as _bytes
-from horde.summary import generator_line
+from horde.summary import generator_line, trend_ms
 from horde.summary import ms_text as _ms
 
 if TYPE_CHECKING:
@@ -34,7 +35,7 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
     if journeys:
         lines += ["", "  JOURNEYS"]
         for j in journeys:
-            lines += _funnel(j, stats)
+            lines += _funnel(result, j, stats)
     if result.checks:
         lines += ["", "  CHECKS", *_checks(result)]
     lines += ["", "  GENERATOR", "    " + _generator(result)]
@@ -63,10 +64,7 @@ def _stats(trend_stats: Sequence[str] | None) -> tuple[str, ...]:
 
 
 def _headline(result: Result, data: dict[str, Any]) -> str:
-    parts = []
-    for s in data["plan"]["scenarios"]:
-        spec = data["plan"]["scenarios"][s]
-        parts.append(f"{s} ({spec['executor']['type']})")
+    parts = [f"{s['name']} ({s['shape']['executor']})" for s in result.scenarios]
     name = data["plan"].get("name") or "test"
     workers = len(data["workers"])
     return (
@@ -87,95 +85,55 @@ def _row(result: Result, name: str, value: str) -> str:
 
 
 def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
-    total = data["total"]
-    duration = max(result.duration_s, 1e-9)
+    """One row per metric of the engine's summary (built-in, then the test's own), k6's way."""
     lines = []
-    if result.checks:
-        passes = sum(c["passes"] for c in result.checks)
-        fails = sum(c["fails"] for c in result.checks)
-        lines.append(_row(result, "checks", f"{_pct(passes, passes + fails)}  ✓ {passes}  ✗ {fails}"))
-    lines.append(
-        _row(
-            result,
-            "data_received",
-            f"{_bytes(total['bytes_received'])}  {_bytes(total['bytes_received'] / duration)}/s",
-        )
-    )
-    lines.append(
-        _row(
-            result,
-            "data_sent",
-            f"{_bytes(total['bytes_sent'])}  {_bytes(total['bytes_sent'] / duration)}/s",
-        )
-    )
-    lines.append(_row(result, "dropped_iterations", str(data["generator"]["dropped_iterations"])))
-    for metric, key in (
-        ("http_req_duration", "response_time"),
-        ("http_req_service_time", "service_time"),
-    ):
-        lines.append(_row(result, metric, _trend(total[key], stats)))
-    tls = total.get("tls_handshaking") or {}
-    if tls.get("count"):
-        lines.append(_row(result, "http_req_tls_handshaking", _trend(tls, stats)))
-    lines.append(
-        _row(
-            result,
-            "http_req_failed",
-            f"{_pct(total['failed'], total['requests'])}  ✓ {total['failed']}  ✗ {total['requests'] - total['failed']}",
-        )
-    )
-    lines.append(_row(result, "http_reqs", f"{total['requests']}  {total['requests'] / duration:.1f}/s"))
-    iterations = result.histogram("iteration_duration")
-    if iterations.count:
-        stored: dict[str, Any] = {"count": iterations.count, "min_us": iterations.min, "max_us": iterations.max}
-        stored |= {"mean_us": iterations.mean, "p50_us": iterations.percentile(50)}
-        lines.append(_row(result, "iteration_duration", _trend(stored, stats, hist=iterations)))
-    lines.append(
-        _row(
-            result,
-            "iterations",
-            f"{data['generator']['iterations']}  {data['generator']['iterations'] / duration:.1f}/s",
-        )
-    )
-    lines.append(_row(result, "vus_max", str(data.get("vus_max", 0))))
-    for m in data.get("metrics", []):
-        if m["kind"] == "counter":
-            value = f"{m['sum']:g}  {m['sum'] / duration:.2f}/s"
-        elif m["kind"] == "rate":
-            trues = round(m["rate"] * m["count"])
-            value = f"{100 * m['rate']:.2f}%  ✓ {trues}  ✗ {m['count'] - trues}"
+    for m in result.metric_summary:
+        v = m["values"]
+        if m["type"] == "trend":
+            value = _trend(v, stats, m["unit"] == "ms", lambda p, name=m["name"]: _percentile(result, name, p))
+        elif m["type"] == "rate":
+            passes, fails = int(v["passes"]), int(v["fails"])
+            value = f"{_pct(passes, passes + fails)}  ✓ {passes}  ✗ {fails}"
+        elif m["type"] == "counter":
+            if m["unit"] == "bytes":
+                value = f"{_bytes(v['count'])}  {_bytes(v['rate'])}/s"
+            else:
+                value = f"{v['count']:g}  {v['rate']:.{_rate_digits(m)}f}/s"
         else:
-            value = _trend(m["trend"], stats, unit=False) if m["trend"] else "no samples"
+            value = f"{v['value']:g}"
         lines.append(_row(result, m["name"], value))
     return lines
 
 
-def _trend(s: dict[str, Any], stats: tuple[str, ...], unit: bool = True, hist: Any = None) -> str:
-    """``stats`` of a stored summary ``s`` (µs); percentiles it does not store come from ``hist``."""
+def _rate_digits(m: dict[str, Any]) -> int:
+    """Built-in counters are counted events (one decimal); the test's own may be fractional."""
+    return 1 if m["name"] in METRICS else 2
+
+
+def _percentile(result: Result, metric: str, p: float) -> float:
+    """Percentile ``p`` of a trend the summary does not store, in ms, from its full histogram."""
+    if metric not in METRICS or not METRICS[metric]["histogram"]:
+        return float("nan")
+    return result.histogram(metric).percentile(p) / 1000
+
+
+def _trend(values: dict[str, float], stats: tuple[str, ...], ms: bool, percentile: Any) -> str:
+    """``stats`` of a trend's summary ``values`` (ms, or the metric's own unit).
+
+    Percentiles the summary does not store come from ``percentile(p)``.
+    """
     out = []
     for stat in stats:
         if stat == "count":
-            out.append(f"count={s['count']}")
+            out.append(f"count={values['count']:g}")
             continue
-        if stat == "avg":
-            v = s["mean_us"]
-        elif stat == "min":
-            v = s["min_us"]
-        elif stat == "max":
-            v = s["max_us"]
-        elif stat == "med":
-            v = s["p50_us"]
+        if stat in values:
+            v = values[stat]
         else:
             p = float(_P.match(stat).group(1))  # type: ignore[union-attr]
-            key = {
-                50.0: "p50_us",
-                90.0: "p90_us",
-                95.0: "p95_us",
-                99.0: "p99_us",
-                99.9: "p999_us",
-            }.get(p)
-            v = s[key] if key and key in s else (hist.percentile(p) if hist is not None else float("nan"))
-        out.append(f"{stat}={_ms(v / 1000) if unit else f'{v / 1000:g}'}")
+            key = f"p({p:g})"
+            v = values[key] if key in values else percentile(p)
+        out.append(f"{stat}={_ms(v) if ms else f'{v:g}'}")
     return " ".join(out)
 
 
@@ -186,19 +144,27 @@ def _thresholds(result: Result) -> list[str]:
         if t["metric"] != last:
             lines.append(f"    {t['metric']}")
             last = t["metric"]
-        observed = t["observed"]
         agg = t["expression"].split("<")[0].split(">")[0].split("=")[0].split("!")[0].strip()
-        if observed is None:
-            shown = "no data"
-        elif agg == "rate" and not t["metric"].startswith(("http_reqs", "iterations", "data_")):
-            shown = f"rate={100 * observed:.2f}%"
-        elif agg in ("avg", "min", "med", "max") or agg.startswith("p("):
-            shown = f"{agg}={_ms(observed)}" if t["metric"].split("{")[0] != "iterations" else f"{agg}={observed:g}"
-        else:
-            shown = f"{agg}={observed:g}"
+        shown = f"{agg}={observed_text(t)}" if t["observed"] is not None else "no data"
         tail = "  (aborted the run)" if t.get("aborted") else ""
         lines.append(f"    {'✓' if t['ok'] else '✗'} '{t['expression']}' {shown}{tail}")
     return lines
+
+
+def observed_text(t: dict[str, Any]) -> str:
+    """A threshold's observed value in the unit the engine gives it (the summary and report agree)."""
+    observed, unit = t["observed"], t.get("unit", "none")
+    if observed is None:
+        return "no data"
+    if unit == "ms":
+        return _ms(observed)
+    if unit == "ratio":
+        return f"{100 * observed:.2f}%"
+    if unit == "per_second":
+        return f"{observed:g}/s"
+    if unit == "bytes":
+        return _bytes(observed)
+    return f"{observed:g}"
 
 
 def _requests(result: Result) -> list[str]:
@@ -220,14 +186,16 @@ def _requests(result: Result) -> list[str]:
     return _table(rows, indent=4)
 
 
-def _funnel(j: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
+def _funnel(result: Result, j: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
     head = (
         f"    {j['journey']} ({j['scenario']}): {j['started']} sessions, {j['completed']} completed, "
         f"{j['aborted']} ended early, {j['interrupted']} cut by the end of the run"
     )
     lines = [head]
     if j["duration"]["count"]:
-        lines.append(f"      session duration  {_trend(j['duration'], stats)}")
+        durations = result.histogram("iteration_duration", journey=j["journey"], scenario=j["scenario"])
+        trend = _trend(trend_ms(j["duration"]), stats, True, lambda p: durations.percentile(p) / 1000)
+        lines.append(f"      session duration  {trend}")
     rows: list[tuple[str, ...]] = [FUNNEL_COLUMNS]
     for name, counts, skipped, alive in funnel(j):
         share = f" ({100 * skipped / alive:.0f}%)" if alive and skipped else ""

@@ -16,7 +16,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from horde.errors import PlanError
@@ -35,7 +35,7 @@ def parse(spec: str) -> dict[str, Any]:
     kind, sep, target = spec.partition("=")
     kind, target = kind.strip(), target.strip()
     if not sep or not target:
-        raise PlanError(f"output {spec!r}: expected kind=target, e.g. json=results.jsonl", [("outputs", spec)])
+        _refuse(spec, "expected kind=target, e.g. json=results.jsonl")
     if kind in ("json", "csv"):
         return {"type": kind, "path": target}
     if kind in ("hdr", "hdr_log"):
@@ -44,11 +44,12 @@ def parse(spec: str) -> dict[str, Any]:
         parts = urlsplit(target)
         database = parts.path.strip("/")
         if not database:
-            raise PlanError(
-                f"output {spec!r}: put the database in the path, e.g. influxdb=http://127.0.0.1:8086/horde",
-                [("outputs", spec)],
-            )
+            _refuse(spec, "put the database in the path, e.g. influxdb=http://127.0.0.1:8086/horde")
         return {"type": "influxdb", "url": f"{parts.scheme}://{parts.netloc}", "database": database}
     if kind == "prometheus":
         return {"type": "prometheus", "url": target}
-    raise PlanError(f"output {spec!r}: unknown kind {kind!r}; use one of {', '.join(KINDS)}", [("outputs", spec)])
+    _refuse(spec, f"unknown kind {kind!r}; use one of {', '.join(KINDS)}")
+
+
+def _refuse(spec: str, problem: str) -> NoReturn:
+    raise PlanError(f"output {spec!r}: {problem}", [("outputs", f"{spec!r}: {problem}")])

@@ -4,7 +4,8 @@ One line refreshed in place on a terminal (rich), a plain line every few seconds
 is a log (CI), or a live-updating cell in Jupyter.
 
 Each renderer is called with the engine's progress dict about five times a second and closed at
-the end; what it shows comes from that dict and the plan (total length, current stage, target).
+the end; what it shows comes from that dict alone (the engine says how long the plan runs, which
+stage it is in and what it aims for).
 """
 
 from __future__ import annotations
@@ -18,47 +19,17 @@ from horde.summary import ms_text
 PLAIN_EVERY_S = 5.0
 
 
-class Shape:
-    """What the plan says about time: total length and each scenario's stages or rate."""
-
-    def __init__(self, plan: dict[str, Any]) -> None:
-        self.total_s = 0.0
-        self.ramps: list[tuple[str, float, list[tuple[float, float]], str]] = []
-        self.rate = 0.0
-        for name, s in plan.get("scenarios", {}).items():
-            ex = s["executor"]
-            start = float(s.get("start_s", 0.0))
-            if "stages" in ex:
-                stages = [(st["duration_s"], st["target"]) for st in ex["stages"]]
-                length = sum(d for d, _ in stages)
-                unit = "VUs" if ex["type"] == "ramping_vus" else "/s"
-                self.ramps.append((name, start, stages, unit))
-            else:
-                length = ex.get("duration_s") or ex.get("max_duration_s") or 0.0
-            if ex["type"] == "constant_arrival_rate":
-                self.rate += ex["rate"] / ex.get("time_unit_s", 1.0)
-            self.total_s = max(self.total_s, start + length)
-
-    def stage(self, elapsed: float) -> str:
-        """The current stage of the first ramping scenario, e.g. ``stage 2/4 → 200 VUs``."""
-        for _name, start, stages, unit in self.ramps:
-            t = elapsed - start
-            for i, (duration, target) in enumerate(stages):
-                if t < duration:
-                    return f"stage {i + 1}/{len(stages)} → {target:g} {unit}".replace(" /s", "/s")
-                t -= duration
-        return ""
-
-
-def line(p: dict[str, Any], shape: Shape) -> str:
-    """One status line."""
+def line(p: dict[str, Any]) -> str:
+    """One status line from the engine's progress dict (where the run is, what it aims for)."""
     elapsed = p["elapsed_s"]
-    parts = [f"{_clock(elapsed)} / {_clock(shape.total_s)}" if shape.total_s else _clock(elapsed)]
-    stage = shape.stage(elapsed)
+    planned = p.get("planned_s") or 0.0
+    parts = [f"{_clock(elapsed)} / {_clock(planned)}" if planned else _clock(elapsed)]
+    stage = p.get("stage")
     if stage:
-        parts.append(stage)
-    elif shape.rate:
-        parts.append(f"target {shape.rate:g}/s")
+        unit = " VUs" if stage["unit"] == "vus" else "/s"
+        parts.append(f"stage {stage['index']}/{stage['count']} → {stage['target']:g}{unit}")
+    elif p.get("target_per_s"):
+        parts.append(f"target {p['target_per_s']:g}/s")
     failed = 100.0 * p["failed"] / p["requests"] if p["requests"] else 0.0
     parts += [
         f"{p['active_vus']} VUs",
@@ -85,14 +56,13 @@ class Terminal:
         from rich.live import Live
         from rich.text import Text
 
-        self._shape = Shape(plan)
         self._text = Text
         self._live = Live(Text("  starting…"), console=Console(stderr=True), refresh_per_second=4, transient=True)
         self._live.start()
 
     def __call__(self, p: dict[str, Any]) -> None:
         """Shows the latest numbers."""
-        self._live.update(self._text("  " + line(p, self._shape)))
+        self._live.update(self._text("  " + line(p)))
 
     def close(self) -> None:
         """Removes the line."""
@@ -104,12 +74,10 @@ class Plain:
 
     def __init__(self, every_s: float = PLAIN_EVERY_S) -> None:
         self._every = every_s
-        self._shape = Shape({})
         self._last = time.monotonic()
 
     def start(self, plan: dict[str, Any]) -> None:
         """Called once with the plan before the run starts."""
-        self._shape = Shape(plan)
         self._last = time.monotonic()
 
     def __call__(self, p: dict[str, Any]) -> None:
@@ -117,7 +85,7 @@ class Plain:
         now = time.monotonic()
         if now - self._last >= self._every:
             self._last = now
-            sys.stderr.write(f"[horde] {line(p, self._shape)}\n")
+            sys.stderr.write(f"[horde] {line(p)}\n")
             sys.stderr.flush()
 
     def close(self) -> None:
@@ -131,13 +99,12 @@ class Notebook:
         """Called once with the plan before the run starts."""
         from IPython.display import HTML, display
 
-        self._shape = Shape(plan)
         self._html = HTML
         self._handle = display(HTML("<code>horde: starting…</code>"), display_id=True)
 
     def __call__(self, p: dict[str, Any]) -> None:
         """Shows the latest numbers."""
-        self._handle.update(self._html(f"<code>horde: {line(p, self._shape)}</code>"))
+        self._handle.update(self._html(f"<code>horde: {line(p)}</code>"))
 
     def close(self) -> None:
         """Leaves the last line in place."""

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from horde._deps import optional
-from horde.journey_summary import FUNNEL_COLUMNS, funnel
+from horde.journey_summary import FUNNEL_COLUMNS, funnel, observed_text
 from horde.summary import ms_text
 
 if TYPE_CHECKING:
@@ -118,9 +118,7 @@ def _mark(ok: bool) -> str:
 
 
 def _observed(t: dict[str, Any]) -> str:
-    if t["observed"] is None:
-        return "no data"
-    return f"{t['observed']:.4g}"
+    return _e(observed_text(t))
 
 
 def _requests(result: Result) -> str:

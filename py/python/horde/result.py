@@ -14,19 +14,12 @@ from os import PathLike
 from typing import Any
 
 from horde import _native
+from horde.facts import METRICS
 
 __all__ = ["Latency", "RequestStats", "Result", "load"]
 
-_METRICS = {
-    "http_req_duration": "response_time_hist",
-    "response_time": "response_time_hist",
-    "http_req_service_time": "service_time_hist",
-    "service_time": "service_time_hist",
-    "http_req_connecting": "connecting_hist",
-    "http_req_tls_handshaking": "tls_handshaking_hist",
-    "http_req_waiting": "waiting_hist",
-    "http_req_receiving": "receiving_hist",
-}
+# Tags a result can filter each place's rows by.
+_ROW_TAGS = {"requests": {"name", "scenario", "method"}, "journeys": {"journey", "scenario"}, "generator": set()}
 
 
 def _merge(rows: list[dict[str, Any]], field: str) -> _native.Histogram:
@@ -236,6 +229,14 @@ class Result:
         return list(self._data.get("metrics", []))
 
     @property
+    def metric_summary(self) -> list[dict[str, Any]]:
+        """Every metric as the summaries show it (built-in, then the test's own).
+
+        Each has a name, type, unit and values in k6's summary-export layout (durations in ms).
+        """
+        return list(self._data["summary"])
+
+    @property
     def scenario_series(self) -> list[dict[str, Any]]:
         """One row per second per scenario: VUs, target VUs, iterations, arrivals, drops."""
         return list(self._data.get("scenario_series", []))
@@ -268,32 +269,28 @@ class Result:
         """The full-resolution histogram (µs) of ``metric``, over all requests or those matching tags.
 
         Args:
-            metric: ``"http_req_duration"`` (response time), ``"http_req_service_time"``,
-                ``"http_req_connecting"``, ``"http_req_tls_handshaking"``, ``"http_req_waiting"``,
-                ``"http_req_receiving"``,
-                ``"iteration_duration"`` (tags: ``journey``, ``scenario``) or ``"send_lag"``.
-            tags: ``name=``, ``scenario=``, ``method=`` for request metrics.
+            metric: a built-in trend (``horde.METRICS`` says which keep a histogram):
+                ``"http_req_duration"`` (response time), ``"http_req_service_time"``, the request
+                phases, ``"iteration_duration"`` or ``"send_lag"``.
+            tags: ``name=``, ``scenario=``, ``method=`` for request metrics; ``journey=``,
+                ``scenario=`` for ``iteration_duration``.
 
         Example:
             >>> h = result.histogram("http_req_duration", name="checkout")  # doctest: +SKIP
             >>> h.percentile(99.9), h.to_base64()[:8]  # doctest: +SKIP
         """
-        if metric == "send_lag":
-            _no_tags(metric, tags, set())
-            return _native.Histogram.from_base64(self._data["generator"]["send_lag_hist"])
-        if metric == "iteration_duration":
-            _no_tags(metric, tags, {"journey", "scenario"})
-            rows = [j for j in self._data.get("journeys", []) if all(j.get(k) == v for k, v in tags.items())]
-            return _merge(rows, "duration_hist")
-        field = _METRICS.get(metric)
-        if field is None:
-            known = ", ".join(sorted({*_METRICS, "send_lag", "iteration_duration"}))
+        at = (METRICS.get(metric) or {}).get("histogram")
+        if at is None:
+            known = ", ".join(name for name, m in METRICS.items() if m["histogram"])
             raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
-        _no_tags(metric, tags, {"name", "scenario", "method"})
-        if not tags:
+        place, field = at["rows"], at["field"]
+        _no_tags(metric, tags, _ROW_TAGS[place])
+        if place == "generator":
+            return _native.Histogram.from_base64(self._data["generator"][field])
+        if place == "requests" and not tags:
             return _native.Histogram.from_base64(self._data["total"][field])
-        rows = [r for r in self._data["requests"] if all(r[k] == v for k, v in tags.items())]
-        if not rows:
+        rows = [r for r in self._data.get(place, []) if all(r.get(k) == v for k, v in tags.items())]
+        if place == "requests" and not rows:
             names = sorted({r["name"] for r in self._data["requests"]})
             raise ValueError(f"no request matches {tags}; names are {names}")
         return _merge(rows, field)
@@ -331,7 +328,7 @@ class Result:
         Args:
             trend_stats: the columns for durations, e.g. ``["avg", "med", "p(95)", "p(99)"]``.
         """
-        if self.plan.get("name") == "attack":
+        if self.plan.get("kind") == "attack":
             from horde import summary
 
             return summary.render(self)
@@ -388,7 +385,14 @@ class Result:
 def load(path: str | PathLike[str]) -> Result:
     """Reads a result written by :meth:`Result.save` (or ``horde attack --json``)."""
     with open(path, encoding="utf-8") as f:
-        data = json.load(f)
+        text = f.read()
+    try:
+        data = json.loads(text)
+    except ValueError:
+        data = None
     if not isinstance(data, dict) or "total" not in data or "version" not in data:
         raise ValueError(f"{path} is not a horde result file")
+    if "summary" not in data or any("shape" not in s for s in data.get("scenarios", [])):
+        # Written by an earlier version: the engine works out what it did not keep.
+        data = json.loads(_native.load_result(text))
     return Result(data)

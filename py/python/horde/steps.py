@@ -83,7 +83,7 @@ class Request(Step):
     def _plan(self, base_url: str | None) -> dict[str, Any]:
         spec: dict[str, Any] = {
             "method": self.method,
-            "url": _absolute(self.url, base_url, self.name),
+            "url": _absolute(self.url, base_url),
             "headers": [list(h) for h in self.headers],
             "body": self.body,
             "name": self.name,
@@ -414,16 +414,14 @@ def _plan_all(steps: Sequence[Step], base_url: str | None) -> list[dict[str, Any
     return [s._plan(base_url) for s in steps]
 
 
-def _absolute(url: str, base_url: str | None, name: str | None) -> str:
-    if "://" in url:
-        return url
-    if base_url is None:
-        from horde.errors import PlanError
+def _absolute(url: str, base_url: str | None) -> str:
+    """``url`` joined to the test's ``base_url`` when it is a path.
 
-        raise PlanError(
-            f"request {name or url!r}: url {url!r} is relative; give the Test a base_url",
-            [("url", f"{url!r} is relative and the test has no base_url")],
-        )
+    A path without a ``base_url`` goes on as it is: the engine reports it with every other
+    problem of the plan, at its place in the plan.
+    """
+    if "://" in url or base_url is None:
+        return url
     return base_url.rstrip("/") + "/" + url.lstrip("/")
 
 

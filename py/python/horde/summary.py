@@ -51,39 +51,32 @@ def render(result: Result) -> str:
 
 
 def _headline(result: Result) -> str:
-    plan = result.plan
+    """What was attacked and how, in the engine's words for each scenario (its shape)."""
     parts = []
-    for name, scenario in plan["scenarios"].items():
-        ex = scenario["executor"]
-        kind = ex["type"]
-        if kind == "constant_arrival_rate":
-            rate = ex["rate"] / ex.get("time_unit_s", 1.0)
-            desc = f"open model, {rate:g} req/s for {ex['duration_s']:g}s over ≤{ex['max_vus']} connections"
-        elif kind == "constant_vus":
-            desc = f"closed model, {ex['vus']} connections for {ex['duration_s']:g}s"
-        elif kind == "shared_iterations":
-            desc = f"closed model, {ex['vus']} connections sharing {ex['iterations']} requests"
+    for s in result.scenarios:
+        shape = s["shape"]
+        if shape["model"] == "open":
+            desc = (
+                f"open model, {shape['target']:g} req/s for {shape['planned_s']:g}s "
+                f"over ≤{shape['max_vus']} connections"
+            )
+        elif shape["iterations"] is not None:
+            desc = f"closed model, {shape['max_vus']} connections sharing {shape['iterations']} requests"
         else:
-            desc = kind
-        journey = plan["journeys"][scenario["journey"]]
-        first = journey["steps"][0].get("request", {})
-        target = f"{first.get('method', '')} {first.get('url', '')}".strip()
-        parts.append(f"{name}: {target} — {desc}")
+            desc = f"closed model, {shape['max_vus']} connections for {shape['planned_s']:g}s"
+        first = result.plan["journeys"][result.plan["scenarios"][s["name"]]["journey"]]["steps"][0]["request"]
+        parts.append(f"{s['name']}: {first['method']} {first['url']} — {desc}")
     workers = len(result.to_dict()["workers"])
     return f"horde — {'; '.join(parts)} — {workers} worker{'s' if workers != 1 else ''}"
 
 
 def _target(result: Result) -> str:
-    rates = [
-        s["executor"]["rate"] / s["executor"].get("time_unit_s", 1.0)
-        for s in result.plan["scenarios"].values()
-        if s["executor"]["type"] == "constant_arrival_rate"
-    ]
+    rates = [s["shape"]["target"] for s in result.scenarios if s["shape"]["model"] == "open"]
     return f" (target {sum(rates):g}/s)" if rates else ""
 
 
 def _open_model(result: Result) -> bool:
-    return any(s["executor"]["type"].endswith("arrival_rate") for s in result.plan["scenarios"].values())
+    return any(s["shape"]["model"] == "open" for s in result.scenarios)
 
 
 def generator_line(result: Result) -> str:
@@ -132,6 +125,21 @@ def _latency_row(label: str, lat: Latency) -> str:
         lat.p999_ms,
     )
     return f"  {label:<16}" + "".join(f"{ms_text(v):>10}" for v in values)
+
+
+def trend_ms(s: dict[str, Any]) -> dict[str, float]:
+    """A stored latency summary (µs) as a trend's values in ms, named as k6's summary export does."""
+    return {
+        "avg": s["mean_us"] / 1000,
+        "min": s["min_us"] / 1000,
+        "med": s["p50_us"] / 1000,
+        "max": s["max_us"] / 1000,
+        "p(90)": s["p90_us"] / 1000,
+        "p(95)": s["p95_us"] / 1000,
+        "p(99)": s["p99_us"] / 1000,
+        "p(99.9)": s["p999_us"] / 1000,
+        "count": s["count"],
+    }
 
 
 def ms_text(value: float) -> str:

@@ -51,6 +51,9 @@ class Test:
         timeout: default request timeout.
         connect_timeout: TCP connect timeout.
         workers: worker threads (default: one per CPU this process may use).
+        send_window: how early a request may leave so that sends due close together share one
+            wake-up (0: every request exactly on time, at a much higher CPU cost); early
+            requests are timed from when they actually left.
         seed: makes think times, branches and random helpers repeat from run to run.
         name: a label shown in results.
         outputs: live outputs in ``kind=target`` form, e.g. ``["json=run.jsonl",
@@ -63,6 +66,8 @@ class Test:
             keep the name).
         cookies: the VU's cookie jar: ``"per_iteration"`` (emptied at each iteration: every
             session a new visitor), ``"per_vu"`` (kept: a returning visitor) or ``"off"``.
+            Arguments left out (None) take the engine's defaults, ``horde.DEFAULTS["options"]``;
+            the engine checks the client's options when the test is made.
         max_redirects: redirects followed per request (each hop is timed and counted); a step's
             ``max_redirects=`` overrides it.
         connections: ``"per_vu"`` (keep-alive), ``"per_iteration"`` (users who arrive fresh) or
@@ -82,9 +87,10 @@ class Test:
         base_url: str | None = None,
         data: Mapping[str, Data] | None = None,
         thresholds: Mapping[str, Sequence[ThresholdSpec] | ThresholdSpec] | None = None,
-        timeout: float | str = "60s",
-        connect_timeout: float | str = "10s",
+        timeout: float | str | None = None,
+        connect_timeout: float | str | None = None,
         workers: int | None = None,
+        send_window: float | str | None = None,
         seed: int | None = None,
         name: str | None = None,
         outputs: Sequence[str] = (),
@@ -92,12 +98,14 @@ class Test:
         insecure: bool = False,
         dns: Dns | None = None,
         hosts: Mapping[str, str | Sequence[str]] | None = None,
-        cookies: str = "per_iteration",
-        max_redirects: int = 10,
-        connections: str = "per_vu",
+        cookies: str | None = None,
+        max_redirects: int | None = None,
+        connections: str | None = None,
         max_connections_per_host: int | None = None,
         compression: Sequence[str] | bool = True,
-        expect_continue_timeout: float | str = "1s",
+        expect_continue_timeout: float | str | None = None,
+        _kind: str = "test",
+        _checked: bool = True,
     ) -> None:
         if not isinstance(scenarios, Mapping) or not scenarios:
             raise TypeError(
@@ -130,8 +138,11 @@ class Test:
             max_connections_per_host=max_connections_per_host,
             compression=compression,
             expect_continue_timeout=expect_continue_timeout,
+            checked=_checked,
         )
         self.workers = workers
+        self.send_window = None if send_window is None else seconds(send_window, "send_window")
+        self.kind = _kind
         self.seed = seed
         self.name = name
         if isinstance(outputs, str):
@@ -149,19 +160,23 @@ class Test:
                         f"two different journeys are both named {j.name!r}; give them distinct names",
                         [("journeys", f"duplicate name {j.name!r}")],
                     )
+        options: dict[str, Any] = {
+            "workers": self.workers,
+            "seed": self.seed,
+            "http": self.http,
+            "outputs": self.outputs,
+        }
+        if self.send_window is not None:
+            options["send_window_us"] = round(self.send_window * 1e6)
         return {
             "version": _native.PLAN_VERSION,
             "name": self.name,
+            "kind": self.kind,
             "journeys": {name: j._plan(self.base_url) for name, j in journeys.items()},
             "scenarios": {name: s._plan() for name, s in self.scenarios.items()},
             "data": [d._plan(name) for name, d in self.data.items()],
             "thresholds": self.thresholds,
-            "options": {
-                "workers": self.workers,
-                "seed": self.seed,
-                "http": self.http,
-                "outputs": self.outputs,
-            },
+            "options": options,
         }
 
     def validate(self) -> None:

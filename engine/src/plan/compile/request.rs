@@ -38,7 +38,9 @@ pub struct SplitUrl<'a> {
 /// Splits an `http://` or `https://` URL whose path may contain templates.
 pub fn split_url(url: &str) -> Result<SplitUrl<'_>, String> {
     let Some((scheme, rest)) = url.split_once("://") else {
-        return Err(format!("invalid URL {url:?}: expected http://host/path"));
+        return Err(format!(
+            "invalid URL {url:?}: expected http://host/path (a path alone needs the test's base_url)"
+        ));
     };
     let tls = if scheme.eq_ignore_ascii_case("http") {
         false

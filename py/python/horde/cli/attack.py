@@ -7,13 +7,17 @@ import sys
 from typing import Any
 
 from horde import progress as live
+from horde.attack import CONNECTIONS
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
 from horde.cli.output import add_result_flags, save
 from horde.client import Tls
 from horde.errors import PlanError, RunError
+from horde.facts import DEFAULTS
 
 HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
+# What a flag left out means: the engine's defaults, named once there.
+_HTTP = DEFAULTS["options"]["http"]
 
 
 def register(commands: Any) -> None:
@@ -21,14 +25,16 @@ def register(commands: Any) -> None:
     p = commands.add_parser("attack", help=HELP, description=HELP)
     p.add_argument("url", help="http:// or https:// URL to load")
     p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
-    p.add_argument("--duration", "-d", help="how long, e.g. 30s or 1m30s (default 10s)")
+    p.add_argument(
+        "--duration", "-d", help=f"how long, e.g. 30s or 1m30s (default {DEFAULTS['executor']['duration_s']:g}s)"
+    )
     p.add_argument("-n", "--requests", type=int, help="stop after this many requests")
     p.add_argument(
         "-c",
         "--connections",
         type=int,
-        default=64,
-        help="connections: the in-flight bound with --rate, the concurrency without (default 64)",
+        default=CONNECTIONS,
+        help=f"connections: the in-flight bound with --rate, the concurrency without (default {CONNECTIONS})",
     )
     p.add_argument("-X", "--method", default="GET", help="HTTP method (default GET)")
     p.add_argument(
@@ -40,27 +46,25 @@ def register(commands: Any) -> None:
         help="add a header (repeatable)",
     )
     p.add_argument("--body", help="request body, or @file to read it from a file")
-    p.add_argument("--timeout", default="60s", help="per-request timeout (default 60s)")
-    p.add_argument("--connect-timeout", default="10s", help="TCP connect timeout (default 10s)")
+    p.add_argument("--timeout", help=f"per-request timeout (default {_HTTP['timeout_s']:g}s)")
+    p.add_argument("--connect-timeout", help=f"TCP connect timeout (default {_HTTP['connect_timeout_s']:g}s)")
     p.add_argument("--workers", type=int, help="worker threads (default: one per usable CPU)")
     p.add_argument(
         "--send-window",
-        default="1ms",
-        help="how early a request may leave to share a wake-up with others due soon (default 1ms; "
-        "0 = exactly on time, at a much higher CPU cost)",
+        help="how early a request may leave to share a wake-up with others due soon "
+        f"(default {DEFAULTS['options']['send_window_us']:g}us; 0 = exactly on time, at a much higher CPU cost)",
     )
     tls = p.add_argument_group("HTTPS, names and redirects")
     tls.add_argument("--insecure", "-k", action="store_true", help="skip certificate verification (flagged)")
     tls.add_argument("--cacert", metavar="FILE", help="PEM file of extra CA certificates to trust")
     tls.add_argument("--cert", metavar="FILE", help="client certificate (PEM), for mutual TLS")
     tls.add_argument("--key", metavar="FILE", help="client certificate's private key (PEM)")
-    tls.add_argument("--tls-min", default="1.2", choices=("1.2", "1.3"), help="lowest TLS version (default 1.2)")
-    tls.add_argument("--tls-max", default="1.3", choices=("1.2", "1.3"), help="highest TLS version (default 1.3)")
+    tls.add_argument("--tls-min", help=f"lowest TLS version, 1.2 or 1.3 (default {_HTTP['tls']['min_version']})")
+    tls.add_argument("--tls-max", help=f"highest TLS version, 1.2 or 1.3 (default {_HTTP['tls']['max_version']})")
     tls.add_argument(
         "--tls-resumption",
-        default="per_vu",
-        choices=("per_vu", "shared", "off"),
-        help="who resumes TLS sessions on reconnect: each connection its own (per_vu, default), any (shared), none",
+        help="who resumes TLS sessions on reconnect: each connection its own (per_vu), any (shared), none (off) "
+        f"(default {_HTTP['tls']['resumption']})",
     )
     tls.add_argument(
         "--resolve",
@@ -69,7 +73,9 @@ def register(commands: Any) -> None:
         metavar="HOST=ADDR",
         help="connect to ADDR (an IP, or IP:port) for HOST, keeping HOST in Host and SNI (repeatable)",
     )
-    tls.add_argument("--max-redirects", type=int, default=10, help="redirects followed (default 10; 0 = none)")
+    tls.add_argument(
+        "--max-redirects", type=int, help=f"redirects followed (default {_HTTP['max_redirects']}; 0 = none)"
+    )
     add_result_flags(p)
     p.set_defaults(handler=run)
 

@@ -10,6 +10,7 @@ import urllib.request
 
 from horde import progress as live
 from horde.cli import EXIT_ERROR, EXIT_OK
+from horde.journey_summary import observed_text
 from horde.result import Result
 
 STORY = """\
@@ -120,8 +121,7 @@ def verdicts(naive: Result, real: Result, shoppers: int) -> str:
         t = next((t for t in r.thresholds if t["metric"] == metric), None)
         if t is None or t["observed"] is None:
             return "-"
-        value = f"{100 * t['observed']:.2f}%" if metric != "http_req_duration" else f"{t['observed']:.0f} ms"
-        return f"{value} {'✓' if t['ok'] else '✗'}"
+        return f"{observed_text(t)} {'✓' if t['ok'] else '✗'}"
 
     rows = [
         ("", "single endpoint (naive)", f"realistic journey ({shoppers} shoppers)"),
