@@ -5,3 +5,4 @@
 mod client;
 mod fault_server;
 mod nginx;
+mod site;

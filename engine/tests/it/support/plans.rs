@@ -1,6 +1,8 @@
-//! Plan builders for the tests: the JSON a user's script would produce, for one request.
+//! Plan builders for the tests: the JSON a user's script would produce, for one request or a
+//! journey of several; and small readers of the result.
 
 use horde_engine::{CompiledPlan, Plan, RunResult};
+use serde_json::{json, Value};
 
 /// A one-request journey against `url` driven by `executor` (a JSON object), with extra
 /// `options` (a JSON object, may be `{}`).
@@ -54,3 +56,52 @@ pub fn run(plan_json: &str) -> RunResult {
         .join()
         .unwrap()
 }
+
+/// A plan of one journey (`steps`, a JSON array of steps) driven by `executor`, with `options`:
+/// for the tests that need several requests, bodies, checks or extractions.
+pub fn journey(steps: Value, executor: Value, options: Value) -> String {
+    json!({
+        "version": 1,
+        "journeys": {"j": {"steps": steps}},
+        "scenarios": {"s": {"journey": "j", "executor": executor}},
+        "options": options,
+    })
+    .to_string()
+}
+
+/// A request step: `method` on `url`, named `name` in results.
+pub fn request(method: &str, url: &str, name: &str) -> Value {
+    json!({"request": {"method": method, "url": url, "name": name}})
+}
+
+/// Closed model: each of `vus` VUs runs exactly `iterations` iterations.
+pub fn per_vu_iterations(vus: u64, iterations: u64) -> Value {
+    json!({"type": "per_vu_iterations", "vus": vus, "iterations": iterations, "max_duration_s": 30})
+}
+
+/// Closed model: `vus` VUs share exactly `iterations` iterations.
+pub fn shared_iterations(vus: u64, iterations: u64) -> Value {
+    json!({"type": "shared_iterations", "vus": vus, "iterations": iterations, "max_duration_s": 30})
+}
+
+/// (passes, fails) of the check called `name` on the request called `request`.
+pub fn check(r: &RunResult, request: &str, name: &str) -> (u64, u64) {
+    let found = r
+        .checks
+        .iter()
+        .find(|c| c.request == request && c.name == name)
+        .unwrap_or_else(|| panic!("no check {request}: {name} in {:?}", r.checks));
+    (found.passes, found.fails)
+}
+
+/// The result row of the request called `$name` in the `RunResult` `$r`, without naming its type.
+macro_rules! row {
+    ($r:expr, $name:expr) => {{
+        let name: &str = $name;
+        $r.requests
+            .iter()
+            .find(|row| row.name == name)
+            .unwrap_or_else(|| panic!("no request called {name}"))
+    }};
+}
+pub(crate) use row;
