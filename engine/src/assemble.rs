@@ -80,7 +80,10 @@ pub fn assemble(
     };
     let (saturated, mut warnings) = verdict(&evidence);
     warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
-    if !plan.client.tls.verify && plan.origins.iter().any(|o| o.tls) {
+    // An https origin may be reached only through a redirect: any handshake counts.
+    if !plan.client.tls.verify
+        && (plan.origins.iter().any(|o| o.tls) || generator.tls_handshakes > 0)
+    {
         warnings.insert(
             0,
             "INSECURE: TLS certificates were not verified (insecure=True / --insecure): any \

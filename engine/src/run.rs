@@ -36,7 +36,13 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     let targets: Arc<[Target]> = resolve_origins(&plan.origins, &plan.client.dns)?.into();
     let tls = Arc::new(TlsSetup::build(&plan.client.tls).map_err(RunError::Tls)?);
     let cores = core_affinity::get_core_ids().unwrap_or_default();
-    let count = plan.run.workers.unwrap_or(cores.len().max(1));
+    // Every worker holds at least one connection to each host it sends to, so a connection cap
+    // below the number of CPUs runs on that many workers, or the cap would not hold.
+    let count = plan.run.workers.unwrap_or(cores.len().max(1)).min(
+        plan.client
+            .max_connections_per_host
+            .map_or(usize::MAX, |c| c as usize),
+    );
     // Outputs open their files and check their URLs first: a bad one fails before any load.
     let unix_now = SystemTime::now()
         .duration_since(UNIX_EPOCH)

@@ -92,7 +92,7 @@ impl Client {
         key.bytes_decoded += decoded.unwrap_or(0);
         s.exchange.last_rx_ns = done;
         s.exchange.status_ok = status_ok;
-        s.conn_requests += 1;
+        s.conn.exchanges += 1;
         // A final answer before the held body went out (417, 401, …) leaves the server unsure
         // whether a body follows: that connection is not reused.
         if !head.keep_alive
@@ -129,7 +129,7 @@ impl Client {
         failure: Failure,
     ) -> Outcome {
         let x = &s.exchange;
-        let stale_keep_alive = !x.got_data && s.conn_requests > 0 && !x.retried;
+        let stale_keep_alive = !x.got_data && s.conn.exchanges > 0 && !x.retried;
         if !stale_keep_alive {
             return self.fail(s, call, turn, failure);
         }

@@ -109,8 +109,6 @@ pub struct Session {
     pub(crate) conn_target: usize,
     /// Bumped for every new connection, so completions from an old one are recognised.
     pub(crate) generation: u32,
-    /// Requests completed on the current connection.
-    pub(crate) conn_requests: u64,
     pub(crate) state: State,
     pub(crate) reader: ResponseReader,
     pub(crate) exchange: Exchange,
@@ -142,7 +140,6 @@ impl Session {
             conn: Conn::new(),
             conn_target: usize::MAX,
             generation: 0,
-            conn_requests: 0,
             state: State::Idle,
             reader: ResponseReader::new(limits),
             exchange: Exchange::default(),

@@ -29,7 +29,6 @@ impl Client {
         let (addr, len) = s.conn.set_peer(addr);
         s.conn.fd = fd;
         s.conn_target = target;
-        s.conn_requests = 0;
         s.generation = s.generation.wrapping_add(1);
         s.state = State::Connecting;
         s.exchange.connect_start_ns = turn.now_ns;

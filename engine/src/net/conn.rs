@@ -34,6 +34,10 @@ pub struct Conn {
     slot: Box<RecvSlot>,
     /// The TLS session, on an HTTPS connection.
     pub tls: Option<Box<TlsConn>>,
+    /// Exchanges completed on this connection. It travels with the connection (a pooled one is
+    /// lent from VU to VU): a failure before any byte on a connection that has served before is
+    /// a keep-alive the server closed while it was idle.
+    pub exchanges: u64,
 }
 
 impl Default for Conn {
@@ -59,6 +63,7 @@ impl Conn {
             end: 0,
             slot,
             tls: None,
+            exchanges: 0,
         }
     }
 
@@ -183,6 +188,7 @@ impl Conn {
             self.fd = -1;
         }
         self.tls = None;
+        self.exchanges = 0;
         self.clear();
     }
 }

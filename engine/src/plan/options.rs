@@ -64,7 +64,8 @@ pub struct HttpOptions {
     /// When a VU opens a new connection.
     pub connections: ConnectionPolicy,
     /// At most this many connections per host (scheme, host and port) at once, across the run;
-    /// VUs then share the open ones (a pool) and wait for a free one in arrival order.
+    /// VUs then share the open ones (a pool) and wait for a free one in arrival order. A cap
+    /// below the number of workers runs on that many workers (each holds at least one).
     pub max_connections_per_host: Option<u64>,
     /// Content codings offered in `Accept-Encoding` (`gzip`, `deflate`, `br`) and decoded where a
     /// check or extraction needs the body. Empty: no `Accept-Encoding` is sent.

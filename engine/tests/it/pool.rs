@@ -93,8 +93,6 @@ fn the_cap_is_shared_out_between_workers() {
 }
 
 #[test]
-#[ignore = "engine bug: each worker opens at least one connection, so a cap below the number of \
-            workers is exceeded (run with --ignored to reproduce)"]
 fn a_cap_below_the_number_of_workers_still_holds() {
     let site = Site::start();
     let r = pooled(&site, 4, 20, 1, 2, json!({}));
@@ -163,9 +161,6 @@ fn a_connection_the_server_closed_while_idle_is_replaced_without_an_error() {
 }
 
 #[test]
-#[ignore = "engine bug: a pooled connection borrowed from another VU is not retried when the \
-            server closed it while idle (the retry rule reads the VU's own request count, not the \
-            connection's); run with --ignored to reproduce"]
 fn a_pooled_connection_the_server_closed_while_idle_is_replaced_without_an_error() {
     // Two VUs on one pooled connection: the second borrows the connection the first used, which
     // the site has closed by then.

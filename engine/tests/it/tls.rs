@@ -214,9 +214,6 @@ fn verify_false_accepts_any_certificate_and_says_so_first() {
 }
 
 #[test]
-#[ignore = "engine bug: the INSECURE warning only looks at the plan's own URLs, so an https:// \
-            origin reached by a redirect is used unverified without it; run with --ignored to \
-            reproduce"]
 fn verify_false_is_flagged_also_when_https_is_only_reached_by_a_redirect() {
     let pki = Pki::new();
     let secure = Site::start_tls(pki.server_config(Identity::Untrusted, ALL_VERSIONS));

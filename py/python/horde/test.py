@@ -73,7 +73,8 @@ class Test:
         connections: ``"per_vu"`` (keep-alive), ``"per_iteration"`` (users who arrive fresh) or
             ``"per_request"``.
         max_connections_per_host: at most this many connections per host at once; VUs share
-            them and wait in turn (like a browser's six per host, or a client pool).
+            them and wait in turn (like a browser's six per host, or a client pool). A cap below
+            the number of CPUs runs on that many worker threads, so that it holds.
         compression: codings offered in ``Accept-Encoding`` and decoded when a check or
             extraction reads the body (``True`` for gzip, deflate and br; ``False`` for none).
         expect_continue_timeout: how long a request sent with ``Expect: 100-continue`` waits for
