@@ -3,7 +3,7 @@
 
 use crate::collector::Collected;
 use crate::executor::Shape;
-use crate::health::{verdict, Evidence};
+use crate::health::{closed_model_stalls, verdict, Evidence, LimitedBy};
 use crate::metrics::{Frame, KeyStats};
 use crate::plan::compile::CompiledPlan;
 use crate::result::{
@@ -67,18 +67,16 @@ pub fn assemble(
     }
     let passed = thresholds.iter().all(|t| t.ok);
     let generator = generator_result(plan, &totals);
-    let open_model = plan.scenarios.iter().any(|s| s.executor.is_open_model());
-    let max_vus = plan.scenarios.iter().map(|s| s.executor.max_vus()).sum();
-    let evidence = Evidence {
-        open_model,
-        generator: &generator,
-        total: &total,
-        generator_series: &generator_series,
-        series: &series,
-        lag_bound_us: plan.run.lag_bound_us,
-        max_vus,
-    };
-    let (saturated, mut warnings) = verdict(&evidence);
+    let evidence = Evidence::of(&totals, plan);
+    let health = verdict(&evidence);
+    let mut warnings = health.warnings;
+    if !evidence.open_model {
+        warnings.extend(closed_model_stalls(
+            &series,
+            &generator_series,
+            total.response_time.max_us,
+        ));
+    }
     warnings.extend(errors.iter().map(|e| format!("a worker failed: {e}")));
     // An https origin may be reached only through a redirect: any handshake counts.
     if !plan.client.tls.verify
@@ -123,7 +121,8 @@ pub fn assemble(
         passed,
         vus_max,
         generator: GeneratorResult {
-            saturated,
+            saturated: health.limited_by == LimitedBy::Generator,
+            limited_by: health.limited_by,
             ..generator
         },
         series,
@@ -131,6 +130,7 @@ pub fn assemble(
         scenario_series,
         generator_series,
         warnings,
+        notes: health.notes,
         outputs: Vec::new(),
         summary: Vec::new(),
     };
@@ -256,6 +256,8 @@ fn generator_result(plan: &CompiledPlan, totals: &Frame) -> GeneratorResult {
         },
         max_in_flight: g.max_in_flight,
         saturated: false,
+        limited_by: LimitedBy::Target,
+        clock_anomalies: g.clock_anomalies,
         send_window_us: plan.run.send_window_ns / 1_000,
     }
 }

@@ -10,6 +10,7 @@ use crossbeam_channel::{Receiver, Sender};
 
 use crate::executor::shape::TargetUnit;
 use crate::executor::{Model, Shape};
+use crate::health::{verdict, Evidence, LimitedBy};
 use crate::metrics::keys::RequestKey;
 use crate::metrics::{Frame, KeyStats, Snapshot, WorkerReport};
 use crate::output::{Outputs, Second};
@@ -43,6 +44,8 @@ pub struct Progress {
     pub stage: Option<StageProgress>,
     /// Arrivals per second the open-model scenarios aim for now (0 without any).
     pub target_per_s: f64,
+    /// What limits the run so far (the same verdict the result gives at the end).
+    pub limited_by: LimitedBy,
     /// Whether the run has finished.
     pub done: bool,
 }
@@ -176,6 +179,7 @@ pub fn collect(
             locate(&shapes, &mut live);
             pool.push(done);
             evaluate(plan, &totals, f64::from(s + 1), &stop, &mut out, &mut live);
+            live.limited_by = verdict(&Evidence::of(&totals, plan)).limited_by;
             if let Ok(mut p) = progress.lock() {
                 *p = live.clone();
             }

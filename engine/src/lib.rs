@@ -29,6 +29,7 @@ mod worker;
 
 pub use collector::{Progress, StageProgress};
 pub use error::{PlanError, PlanIssue, RunError};
+pub use health::LimitedBy;
 pub use metrics::catalogue::BUILTINS as METRICS;
 pub use metrics::Hist;
 pub use plan::defaults::all as defaults;

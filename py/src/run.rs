@@ -109,6 +109,7 @@ impl Run {
         d.set_item("thresholds_failing", p.thresholds_failing)?;
         d.set_item("planned_s", p.planned_s)?;
         d.set_item("target_per_s", p.target_per_s)?;
+        d.set_item("limited_by", p.limited_by.name())?;
         match &p.stage {
             Some(s) => {
                 let stage = PyDict::new(py);

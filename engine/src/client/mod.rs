@@ -76,9 +76,9 @@ pub struct Client {
     worker_tls: Arc<rustls::ClientConfig>,
     pools: Pools,
     inflight: Inflight,
-    /// Sessions whose request was queued this turn: their send time is stamped just before the
-    /// submit.
-    queued_sends: Vec<u32>,
+    /// Sessions whose request was queued this turn, with the ring's mark of its send: their send
+    /// time is stamped when it goes to the kernel.
+    queued_sends: Vec<(u32, u32)>,
 }
 
 impl Client {
@@ -143,8 +143,9 @@ impl Client {
         self.pools.ready.pop()
     }
 
-    /// Takes the sessions whose requests were queued this turn (to stamp their send time).
-    pub fn take_queued_sends(&mut self, into: &mut Vec<u32>) {
+    /// Takes the sessions whose requests were queued this turn, with the ring mark of each send
+    /// (to stamp their send time with `Ring::submitted_at`).
+    pub fn take_queued_sends(&mut self, into: &mut Vec<(u32, u32)>) {
         into.clear();
         std::mem::swap(into, &mut self.queued_sends);
     }

@@ -29,8 +29,9 @@ impl Client {
     ) -> Outcome {
         let head = *s.reader.head().expect("a complete response has a head");
         let sent = s.exchange.sent_ns;
-        // Kernel stamps are exact; clamp only against clock-offset noise.
-        let done = done_ns.clamp(sent, turn.now_ns.max(sent));
+        let timed = Timing::of(s.exchange.intended_ns, sent, done_ns, turn.now_ns);
+        turn.frame.generator.clock_anomalies += u64::from(timed.anomaly);
+        let done = timed.done;
         let mut set_cookies = false;
         if self.stores_cookies(&head) {
             let origin = self.origins.get(s.exchange.target);
@@ -76,12 +77,10 @@ impl Client {
                 Err(f) => return self.fail(s, call, turn, f),
             }
         }
-        // A request batched early into a wake-up is timed from when it was really sent.
-        let from = s.exchange.intended_ns.min(sent);
         let (lo, hi) = self.settings.expected_status;
         let status_ok = (lo..=hi).contains(&head.status);
         let key = &mut turn.frame.keys[s.exchange.key];
-        key.record_response(head.status, done - from, done - sent, status_ok);
+        key.record_response(head.status, timed.response_ns, timed.service_ns, status_ok);
         let first = s.exchange.first_rx_ns.clamp(sent, done);
         key.record_phases(
             s.exchange.connect_ns,
@@ -167,5 +166,73 @@ impl Client {
         s.state = State::Idle;
         self.inflight.disarm(s.slot);
         self.release(s);
+    }
+}
+
+/// How long a response took, by the timing rule: response time from when the request was due to
+/// leave (or from when it really left, if that was earlier: a send batched early is never given
+/// a head start), service time from when it left, both to the kernel's receive time of the last
+/// byte. Response time ≥ service time ≥ 0 by construction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Timing {
+    /// When the response ended (ns).
+    done: u64,
+    /// Response time (ns).
+    response_ns: u64,
+    /// Service time (ns).
+    service_ns: u64,
+    /// The kernel said the response ended before the request left. It cannot have: the anomaly
+    /// is counted, never folded into the histograms as a zero, and the response is timed to when
+    /// the loop saw it instead (an upper bound).
+    anomaly: bool,
+}
+
+impl Timing {
+    fn of(intended_ns: u64, sent_ns: u64, received_ns: u64, now_ns: u64) -> Timing {
+        let anomaly = received_ns < sent_ns;
+        let done = if anomaly {
+            now_ns.max(sent_ns)
+        } else {
+            received_ns
+        };
+        let from = intended_ns.min(sent_ns);
+        Timing {
+            done,
+            response_ns: done - from,
+            service_ns: done - sent_ns,
+            anomaly,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Timing;
+
+    #[test]
+    fn an_early_send_answered_before_its_intended_time_is_timed_from_when_it_left() {
+        // Due at 1,000 µs, batched into a wake-up at 400 µs, answered at 650 µs: 250 µs each way,
+        // not a negative time clamped to zero.
+        let t = Timing::of(1_000_000, 400_000, 650_000, 700_000);
+        assert_eq!(
+            (t.response_ns, t.service_ns, t.anomaly),
+            (250_000, 250_000, false)
+        );
+    }
+
+    #[test]
+    fn a_late_send_counts_its_lag_in_the_response_time() {
+        let t = Timing::of(1_000_000, 1_300_000, 1_500_000, 1_600_000);
+        assert_eq!((t.response_ns, t.service_ns), (500_000, 200_000));
+    }
+
+    #[test]
+    fn a_receive_time_before_the_send_is_an_anomaly_timed_to_when_it_was_seen() {
+        let t = Timing::of(1_000_000, 1_000_000, 990_000, 1_040_000);
+        assert!(t.anomaly);
+        assert_eq!(
+            (t.done, t.response_ns, t.service_ns),
+            (1_040_000, 40_000, 40_000)
+        );
     }
 }

@@ -186,13 +186,20 @@ impl Session {
     }
 
     /// The request just went to the kernel at `at`: how its timing reads against its schedule.
+    /// A request that opened a connection started when its connect did: connecting (and a TLS
+    /// handshake) is the request's time, in its response time, not the generator's lag.
     pub fn sent(&mut self, at: u64) -> SendLag {
         let x = &mut self.exchange;
         x.sent_ns = at;
+        let started = if x.connect_ns.is_some() {
+            x.connect_start_ns
+        } else {
+            at
+        };
         if x.retried || x.delayed {
             SendLag::NotCounted
-        } else if at >= x.intended_ns {
-            SendLag::Late(at - x.intended_ns)
+        } else if started >= x.intended_ns {
+            SendLag::Late(started - x.intended_ns)
         } else {
             SendLag::Early
         }

@@ -131,6 +131,7 @@ impl Client {
         s.exchange.received = 0;
         let msg = s.conn.prepare_recv(self.settings.limits.max_head_bytes);
         let wire = on_the_wire(s.conn.tls.as_deref_mut(), bytes);
+        self.queued_sends.push((s.slot, turn.ring.mark()));
         // SAFETY: `wire` is the plan's fixed bytes, the session's `tx` (not touched until the
         // exchange ends) or the TLS session's send buffer (not flushed again before the linked
         // receive completes); the msghdr and receive buffer live in the boxed connection, neither
@@ -146,7 +147,6 @@ impl Client {
             );
         }
         turn.frame.keys[s.exchange.key].bytes_sent += wire.len() as u64;
-        self.queued_sends.push(s.slot);
         self.inflight
             .arm(s.slot, turn.now_ns + timeout_ns, s.exchange.urgent);
     }

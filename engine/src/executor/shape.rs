@@ -128,6 +128,19 @@ impl Shape {
         })
     }
 
+    /// The target on average over the planned length (what a ramp asks for in all, per second).
+    pub fn mean_target(&self) -> f64 {
+        let length: f64 = self.stages.iter().map(|s| s.duration_s).sum();
+        if length <= 0.0 {
+            return self.target;
+        }
+        self.stages
+            .iter()
+            .map(|s| (s.from + s.to) / 2.0 * s.duration_s)
+            .sum::<f64>()
+            / length
+    }
+
     /// The target `elapsed_s` after the run started, while the executor runs to a schedule
     /// (not an iteration count).
     pub fn target_at(&self, elapsed_s: f64) -> Option<f64> {
@@ -186,6 +199,8 @@ mod tests {
             (Model::Open, TargetUnit::PerSecond, 10.0)
         );
         assert_eq!(s.planned_s, 15.0);
+        // 10 s from 1 to 10 per second, then 5 s down to 0: (55 + 25) / 15 arrivals a second.
+        assert!((s.mean_target() - 80.0 / 15.0).abs() < 1e-9);
         assert_eq!(s.stage_at(1.0), None, "not started");
         assert_eq!(s.stage_at(7.0), Some((0, 5.5)));
         assert_eq!(s.target_at(7.0), Some(5.5));

@@ -200,6 +200,8 @@ pub struct GeneratorStats {
     pub redirects: u64,
     /// Requests that waited for a pooled connection (max_connections_per_host reached).
     pub pool_waits: u64,
+    /// Responses whose kernel receive time came before their request was sent.
+    pub clock_anomalies: u64,
 }
 
 impl GeneratorStats {
@@ -221,6 +223,7 @@ impl GeneratorStats {
         self.tls_resumed += other.tls_resumed;
         self.redirects += other.redirects;
         self.pool_waits += other.pool_waits;
+        self.clock_anomalies += other.clock_anomalies;
     }
 
     /// Clears every count, keeping allocations.

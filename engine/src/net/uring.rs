@@ -52,6 +52,10 @@ pub struct Ring {
     mode: RingMode,
     absolute_timer: bool,
     no_iowait: bool,
+    /// Entries queued since the last `submit_and_wait`.
+    pushed: u32,
+    /// Submissions forced by a full queue since then: (entries submitted, when).
+    early: Vec<(u32, u64)>,
 }
 
 impl Ring {
@@ -82,6 +86,8 @@ impl Ring {
                         mode,
                         absolute_timer,
                         no_iowait,
+                        pushed: 0,
+                        early: Vec::new(),
                     });
                 }
                 // EINVAL: flags unknown to this kernel; try fewer. Anything else is final.
@@ -103,11 +109,28 @@ impl Ring {
             // SAFETY: every caller guarantees that the buffers the entry points to stay valid and
             // unmoved until its completion is reaped (they live in boxed, slab-owned connections).
             if unsafe { self.ring.submission().push(entry) }.is_ok() {
+                self.pushed += 1;
                 return;
             }
-            // Queue full: hand what we have to the kernel; completions stay in the CQ.
+            // Queue full: hand what we have to the kernel now (completions stay in the CQ), and
+            // remember when, so that the sends in it are stamped with the time they really left.
+            self.early.push((self.pushed, crate::clock::now_ns()));
             let _ = self.ring.submit();
         }
+    }
+
+    /// A mark for the next entry to be queued (see `submitted_at`).
+    pub fn mark(&self) -> u32 {
+        self.pushed
+    }
+
+    /// When the entry queued at `mark` goes to the kernel: at a submission a full queue forced,
+    /// or else at the next `submit_and_wait`, which the caller is about to make at `next_ns`.
+    pub fn submitted_at(&self, mark: u32, next_ns: u64) -> u64 {
+        self.early
+            .iter()
+            .find(|&&(submitted, _)| mark < submitted)
+            .map_or(next_ns, |&(_, at)| at)
     }
 
     /// Starts connecting `fd` to `addr`.
@@ -206,6 +229,8 @@ impl Ring {
         deadline_ns: Option<u64>,
         now_ns: u64,
     ) -> io::Result<()> {
+        self.pushed = 0;
+        self.early.clear();
         let Some(deadline) = deadline_ns else {
             return self.ring.submit_and_wait(want).map(drop);
         };
@@ -267,5 +292,24 @@ mod tests {
         let mut out = Vec::new();
         ring.drain(&mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn entries_a_full_queue_forced_out_early_know_when_they_left() {
+        let mut ring = Ring::new(4).expect("io_uring available in the test environment");
+        let before = crate::clock::now_ns();
+        for _ in 0..10 {
+            ring.cancel_fd(-1); // cancels nothing; any entry will do
+        }
+        assert_eq!(ring.early.len(), 2, "4 + 4 forced out, 2 left queued");
+        let (first, second) = (ring.early[0], ring.early[1]);
+        assert_eq!((first.0, second.0), (4, 8));
+        assert!(first.1 >= before && second.1 >= first.1);
+        let next = u64::MAX;
+        assert_eq!(ring.submitted_at(0, next), first.1);
+        assert_eq!(ring.submitted_at(5, next), second.1);
+        assert_eq!(ring.submitted_at(9, next), next);
+        ring.submit_and_wait(0, None, 0).unwrap();
+        assert_eq!((ring.mark(), ring.early.len()), (0, 0), "a new turn");
     }
 }

@@ -69,6 +69,9 @@ pub struct RunResult {
     pub generator_series: Vec<GeneratorPoint>,
     /// Honesty warnings, most important first.
     pub warnings: Vec<String>,
+    /// Counts worth knowing that do not change what the results describe.
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// What each live output sent and lost.
     #[serde(default)]
     pub outputs: Vec<OutputReport>,
@@ -93,6 +96,30 @@ pub struct OutputReport {
     pub dropped_seconds: u64,
     /// The last error seen.
     pub last_error: Option<String>,
+}
+
+/// What limited a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LimitedBy {
+    /// The target: the results describe it.
+    #[default]
+    Target,
+    /// The test's own caps (VUs, connections) were too low for the target's latency.
+    Test,
+    /// horde itself (its CPU or its loop) could not keep up.
+    Generator,
+}
+
+impl LimitedBy {
+    /// Its name, as results and progress say it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LimitedBy::Target => "target",
+            LimitedBy::Test => "test",
+            LimitedBy::Generator => "generator",
+        }
+    }
 }
 
 /// Passes and failures of one check.
@@ -367,6 +394,13 @@ pub struct GeneratorResult {
     pub max_in_flight: u64,
     /// True when the generator could not keep up: the numbers then describe horde, not the target.
     pub saturated: bool,
+    /// What limited the run: the target, the test's own caps, or the generator.
+    #[serde(default)]
+    pub limited_by: LimitedBy,
+    /// Responses whose kernel receive time came before their request was sent (timed to when
+    /// horde saw them instead); 0 in a sound run.
+    #[serde(default)]
+    pub clock_anomalies: u64,
     /// The send window in effect, µs.
     pub send_window_us: u64,
 }

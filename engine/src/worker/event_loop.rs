@@ -48,7 +48,7 @@ pub struct Worker {
     pub(super) send_window_ns: u64,
     pub(super) timers: Timers,
     pub(super) data: DataCursors,
-    pub(super) to_stamp: Vec<u32>,
+    pub(super) to_stamp: Vec<(u32, u32)>,
     pub(super) completions: Vec<Completion>,
     pub(super) expired: Vec<u32>,
     pub(super) wake_buf: Box<u64>,

@@ -28,8 +28,11 @@ use crate::plan::scope::{SCENARIO_SLOT, VU_SLOT};
 use crate::plan::CompiledPlan;
 use crate::vu::Vu;
 
-/// Submission queue size; the completion queue is four times larger.
-const RING_ENTRIES: u32 = 1024;
+/// Fewest and most submission-queue entries (the kernel's limit); the completion queue is four
+/// times larger.
+const RING_ENTRIES: (u64, u64) = (1024, 32768);
+/// Entries a VU may queue in one turn (a send and its receive, a cancel, a body, a read).
+const ENTRIES_PER_VU: u64 = 4;
 
 /// What a worker thread needs.
 pub struct WorkerSetup {
@@ -73,7 +76,20 @@ fn run(setup: WorkerSetup) {
     // Timer slack would add up to 50 µs to every timed wake-up, i.e. to every late send.
     // SAFETY: prctl with integer arguments only affects this thread.
     unsafe { libc::prctl(libc::PR_SET_TIMERSLACK, 1, 0, 0, 0) };
-    let ring = match Ring::new(RING_ENTRIES) {
+    // A queue that holds every operation of a turn is submitted once per turn (a full one is
+    // submitted early, and the sends in it are stamped with when they really left).
+    let segment = Segment::new(setup.index as u64, setup.count as u64);
+    let vus: u64 = setup
+        .plan
+        .scenarios
+        .iter()
+        .map(|s| Schedule::new(&s.executor, segment, 0).vus())
+        .sum();
+    let (fewest, most) = RING_ENTRIES;
+    let entries = (vus * ENTRIES_PER_VU)
+        .next_power_of_two()
+        .clamp(fewest, most);
+    let ring = match Ring::new(entries as u32) {
         Ok(ring) => {
             let _ = setup.ready.send(Ok(pinned));
             ring
@@ -86,7 +102,6 @@ fn run(setup: WorkerSetup) {
     let Ok(Some(t0)) = setup.start.recv() else {
         return;
     };
-    let segment = Segment::new(setup.index as u64, setup.count as u64);
     let plan = setup.plan;
     let mut vus = Vec::new();
     let mut scenarios = Vec::new();

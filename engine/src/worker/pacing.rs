@@ -44,12 +44,13 @@ impl Worker {
         }
     }
 
-    /// Stamps the send time of every request queued this turn, just before they go to the kernel.
+    /// Stamps the send time of every request queued this turn: when it goes to the kernel, at the
+    /// submit about to be made at `submit`, or earlier when a full queue forced one.
     pub(super) fn stamp_sends(&mut self, submit: u64) {
         self.client.take_queued_sends(&mut self.to_stamp);
-        for &slot in &self.to_stamp {
+        for &(slot, mark) in &self.to_stamp {
             let vu = &mut self.vus[slot as usize];
-            let lag = vu.session.sent(submit);
+            let lag = vu.session.sent(self.ring.submitted_at(mark, submit));
             // In a closed model a VU sends when the previous response arrived: there is no
             // schedule to lag behind.
             if self.scenarios[vu.scenario].closed_model() {

@@ -40,12 +40,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
         ],
     ),
     ("result", &["executor", "metrics", "plan", "thresholds"]),
-    ("health", &["result"]),
+    ("health", &["executor", "metrics", "plan", "result"]),
     ("output", &["error", "metrics", "plan", "result"]),
     (
         "collector",
         &[
             "executor",
+            "health",
             "metrics",
             "output",
             "plan",

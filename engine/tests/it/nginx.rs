@@ -15,7 +15,8 @@ fn open_model_sends_exactly_the_scheduled_requests() {
         r.duration_s
     );
     assert_eq!(r.generator.iterations, 6000);
-    assert_eq!(r.generator.send_lag.count, 6000);
+    // Every send is measured against its schedule, but those that first waited for a free VU.
+    assert_eq!(r.generator.send_lag.count + r.generator.delayed, 6000);
 }
 
 #[test]

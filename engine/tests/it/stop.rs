@@ -43,9 +43,9 @@ fn abort_cancels_in_flight_requests() {
     assert_eq!(r.generator.interrupted, 4);
     assert!(r.stopped_early.as_deref().unwrap_or("").contains("aborted"));
     assert!(
-        r.warnings.iter().any(|w| w.contains("in flight")),
+        r.notes.iter().any(|w| w.contains("in flight")),
         "{:?}",
-        r.warnings
+        r.notes
     );
 }
 

@@ -42,7 +42,9 @@ def summary(result: Result) -> dict[str, Any]:
         "elapsed_s": result.elapsed_s,
         "stopped_early": result.stopped_early,
         "saturated": result.saturated,
+        "limited_by": result.limited_by,
         "warnings": result.warnings,
+        "notes": result.notes,
         "metrics": {m["name"]: {"type": m["type"], "values": m["values"]} for m in result.metric_summary},
         "thresholds": result.thresholds,
         "requests": [

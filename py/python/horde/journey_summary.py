@@ -49,6 +49,7 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
         lines += ["", f"  stopped early: {result.stopped_early}"]
     for w in result.warnings:
         lines += ["", f"  ! {w}"]
+    lines += [f"  · {n}" for n in result.notes]
     verdict = "all thresholds passed" if result.passed else "THRESHOLDS FAILED"
     if result.thresholds:
         lines += ["", f"  {'✓' if result.passed else '✗'} {verdict}"]

@@ -37,6 +37,10 @@ def line(p: dict[str, Any]) -> str:
         f"{failed:.2f}% failed",
         f"p95 {ms_text(p['last_second_p95_us'] / 1000)}",
     ]
+    if p.get("limited_by") == "generator":
+        parts.append("⚠ generator saturated")
+    elif p.get("limited_by") == "test":
+        parts.append("⚠ test-limited")
     if p.get("thresholds_failing"):
         parts.append(f"✗ {p['thresholds_failing']} threshold(s) failing")
     return "  ".join(parts)

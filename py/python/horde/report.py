@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from horde._deps import optional
 from horde.journey_summary import FUNNEL_COLUMNS, funnel, observed_text
-from horde.summary import ms_text
+from horde.summary import LIMITED_BY, ms_text
 
 if TYPE_CHECKING:
     from horde.result import Result
@@ -31,6 +31,7 @@ th,td{padding:.25rem .6rem;border-bottom:1px solid #eee;text-align:right}
 th:first-child,td:first-child{text-align:left}th{background:#f6f6f6;font-weight:600}
 .ok{color:#1e6b37}.bad{color:#9b2a1f;font-weight:600}
 .warn{background:#fff7e0;border-left:4px solid #e0a800;padding:.5rem .8rem;margin:.5rem 0}
+.note{color:#555;padding:.2rem .8rem;margin:.2rem 0}
 figure{margin:1rem 0}svg{max-width:100%;height:auto}
 """
 
@@ -69,6 +70,8 @@ def render(result: Result) -> str:
     ]
     for w in result.warnings:
         parts.append(f"<div class=warn>{_e(w)}</div>")
+    for n in result.notes:
+        parts.append(f"<div class=note>{_e(n)}</div>")
     if result.stopped_early:
         parts.append(f"<div class=warn>stopped early: {_e(result.stopped_early)}</div>")
     if result.thresholds:
@@ -95,13 +98,13 @@ def render(result: Result) -> str:
     parts += [
         "<h2>Generator</h2>",
         _table(
-            ["connections opened", "CPU", "send lag p99", "saturated"],
+            ["connections opened", "CPU", "send lag p99", "limited by"],
             [
                 [
                     str(g["connections_opened"]),
                     f"{100 * g['busy_ratio']:.1f}%",
                     ms_text(result.send_lag.p99_ms),
-                    _mark(not g["saturated"]),
+                    _e(LIMITED_BY[result.limited_by]),
                 ]
             ],
         ),

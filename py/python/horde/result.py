@@ -185,13 +185,31 @@ class Result:
 
     @property
     def saturated(self) -> bool:
-        """True when horde could not keep up: the numbers then describe horde, not the target."""
+        """True when horde could not keep up: the numbers then describe horde, not the target.
+
+        The calibrated verdict behind it is :attr:`limited_by`.
+        """
         return bool(self._data["generator"]["saturated"])
+
+    @property
+    def limited_by(self) -> str:
+        """What limited the run: ``"target"``, ``"test"`` or ``"generator"``.
+
+        ``"target"``: the results describe it. ``"test"``: the test's own VU or connection caps
+        were too low for the target's latency. ``"generator"``: horde could not keep up, and the
+        results describe horde.
+        """
+        return str(self._data["generator"].get("limited_by", "target"))
 
     @property
     def warnings(self) -> list[str]:
         """Honesty warnings, most important first."""
         return list(self._data["warnings"])
+
+    @property
+    def notes(self) -> list[str]:
+        """Counts worth knowing that do not change what the results describe."""
+        return list(self._data.get("notes", []))
 
     @property
     def stopped_early(self) -> str | None:

@@ -47,6 +47,8 @@ def render(result: Result) -> str:
     for w in result.warnings:
         lines.append("")
         lines.append(f"  ! {w}")
+    for note in result.notes:
+        lines.append(f"  · {note}")
     return "\n".join(lines)
 
 
@@ -79,13 +81,22 @@ def _open_model(result: Result) -> bool:
     return any(s["shape"]["model"] == "open" for s in result.scenarios)
 
 
+#: How each verdict of the engine reads (``Result.limited_by``).
+LIMITED_BY = {
+    "target": "the target (the results describe it)",
+    "test": "the test's own limits (too few VUs or connections for the target's latency)",
+    "generator": "the generator (saturated: the results describe horde)",
+}
+
+
 def generator_line(result: Result) -> str:
     """Connections, client activity, CPU and workers of the load generator, in one line."""
     g: dict[str, Any] = result.generator
     rings = sorted({w["ring_mode"] for w in result.to_dict()["workers"]})
     return (
         f"{g['connections_opened']} connections opened{client_activity(g)}, CPU {100 * g['busy_ratio']:.1f}% of "
-        f"{len(result.to_dict()['workers'])} worker(s), io_uring {'/'.join(rings)}"
+        f"{len(result.to_dict()['workers'])} worker(s), io_uring {'/'.join(rings)}; limited by "
+        f"{LIMITED_BY[result.limited_by]}"
     )
 
 
