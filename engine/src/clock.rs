@@ -43,13 +43,31 @@ pub struct RealtimeOffset {
     realtime_minus_mono: i128,
 }
 
+/// A realtime reading bracketed by two monotonic ones further apart than this was interrupted
+/// (a preempted vCPU): its offset could be off by the interruption, so it is taken again.
+const SAMPLE_GAP_NS: i128 = 10_000;
+
 impl RealtimeOffset {
-    /// Samples both clocks back to back.
+    /// Samples both clocks: the realtime clock read between two monotonic readings, against
+    /// their midpoint. A sample whose bracket is wide (the thread was preempted between the
+    /// reads, which on a shared VM can last milliseconds and would misplace every kernel
+    /// timestamp of the turn by as much) is taken again; the tightest of a few is kept.
     pub fn sample() -> Self {
-        let mono = read(libc::CLOCK_MONOTONIC) as i128;
-        let real = read(libc::CLOCK_REALTIME) as i128;
+        let mut best = (i128::MAX, 0);
+        for _ in 0..4 {
+            let before = read(libc::CLOCK_MONOTONIC) as i128;
+            let real = read(libc::CLOCK_REALTIME) as i128;
+            let after = read(libc::CLOCK_MONOTONIC) as i128;
+            let gap = after - before;
+            if gap < best.0 {
+                best = (gap, real - (before + after) / 2);
+            }
+            if gap <= SAMPLE_GAP_NS {
+                break;
+            }
+        }
         Self {
-            realtime_minus_mono: real - mono,
+            realtime_minus_mono: best.1,
         }
     }
 

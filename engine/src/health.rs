@@ -13,10 +13,12 @@
 //!   reads (open model) is then horde's.
 //!
 //! Below those, the counts are reported as plain notes. Waiting caused by the generator (it was
-//! also late or busy) is the generator's. Waiting while the target's own service time grew (its
-//! median above four times its fastest response: the target was queueing) is the target's — more
-//! connections would only lengthen its queue. Otherwise it is the test's, with a Little's-law
-//! estimate of what the test would have needed. Waits for `max_connections_per_host` are the test's design
+//! also late or busy) is the generator's. Waiting although the cap carried the load on average
+//! (Little's law: offered rate × mean service time ≤ the cap) came in bursts, when the target or
+//! the host stalled: a note. Waiting while the target's own service time grew (its median above
+//! four times its fastest response: the target was queueing) is the target's — more connections
+//! would only lengthen its queue. Otherwise it is the test's, with a Little's-law estimate of what
+//! the test would have needed. Waits for `max_connections_per_host` are the test's design
 //! (a browser's six connections per host) and only ever a note.
 
 use crate::executor::Shape;
@@ -77,6 +79,8 @@ pub struct Evidence {
     pub max_vus: u64,
     /// Responses whose kernel timestamp came before their request was sent.
     pub clock_anomalies: u64,
+    /// The largest such gap, µs.
+    pub clock_anomaly_max_us: u64,
     /// Requests still in flight when the run stopped.
     pub interrupted: u64,
 }
@@ -126,6 +130,7 @@ impl Evidence {
                 .sum(),
             max_vus: open.iter().map(|s| s.executor.max_vus()).sum(),
             clock_anomalies: g.clock_anomalies,
+            clock_anomaly_max_us: g.clock_anomaly_max_ns / 1_000,
             interrupted: g.interrupted,
         }
     }
@@ -179,6 +184,10 @@ pub fn verdict(e: &Evidence) -> Health {
     }
     let generator_bound = lagging || busy;
     let target_queueing = e.service_p50_us > e.service_min_us.saturating_mul(4);
+    let in_flight = e.in_flight();
+    // On average the cap carried the load: the waits came in bursts, when the target (or the
+    // host) stalled for a moment and every connection was taken.
+    let bursts = in_flight.is_some_and(|n| n <= e.max_vus as f64);
     let unit = if e.attack { "connections" } else { "VUs" };
     let waits = [
         (
@@ -211,6 +220,14 @@ pub fn verdict(e: &Evidence) -> Health {
             h.notes.push(format!("{counted} {what}"));
         } else if generator_bound {
             h.warnings.push(format!("{SATURATED}: {counted} {what}"));
+        } else if bursts {
+            h.notes.push(format!(
+                "{counted} {what}, in bursts: on average about {:.0} of the {} {unit} were busy \
+                 (Little's law), so the waits came when the target or the host stalled for a \
+                 moment",
+                in_flight.unwrap_or(0.0).ceil(),
+                e.max_vus
+            ));
         } else if target_queueing {
             h.notes.push(format!(
                 "target-limited: {counted} {what}, while the target's service time rose from {} \
@@ -238,9 +255,10 @@ pub fn verdict(e: &Evidence) -> Health {
     }
     if e.clock_anomalies > 0 {
         h.warnings.push(format!(
-            "{} responses carried a kernel receive time before their request was sent (a clock \
-             anomaly); they are timed to when horde saw them instead",
-            e.clock_anomalies
+            "{} responses carried a kernel receive time before their request was sent, by up to \
+             {} (a clock anomaly); they are timed to when horde saw them instead",
+            e.clock_anomalies,
+            fmt_us(e.clock_anomaly_max_us)
         ));
     }
     if e.interrupted > 0 {
@@ -306,16 +324,27 @@ pub fn closed_model_stalls(
     ))
 }
 
+impl Evidence {
+    /// The request rate the test asked for: its arrivals times the requests each brings.
+    fn offered_requests_per_s(&self) -> f64 {
+        self.offered_per_s * self.requests as f64 / self.iterations.max(1) as f64
+    }
+
+    /// Requests in flight on average, by Little's law (offered rate × mean service time), when
+    /// there is an offered rate to go by.
+    fn in_flight(&self) -> Option<f64> {
+        (self.offered_per_s > 0.0 && self.mean_service_us > 0.0)
+            .then(|| self.offered_requests_per_s() * self.mean_service_us / 1e6)
+    }
+}
+
 /// What the test would have needed, by Little's law: requests in flight = request rate × mean
 /// time each is in flight.
 fn needed(e: &Evidence, unit: &str) -> String {
-    if e.offered_per_s <= 0.0 || e.mean_service_us <= 0.0 {
+    let Some(in_flight) = e.in_flight() else {
         return format!("allow more than {} {unit}", e.max_vus);
-    }
-    // The request rate the test asked for: its arrivals times the requests each brings.
-    let per_iteration = e.requests as f64 / e.iterations.max(1) as f64;
-    let offered = e.offered_per_s * per_iteration;
-    let in_flight = offered * e.mean_service_us / 1e6;
+    };
+    let offered = e.offered_requests_per_s();
     let at_least = if e.attack { "about" } else { "at least" };
     format!(
         "by Little's law {offered:.0} req/s × {} mean service time keeps {at_least} {:.0} \
@@ -425,9 +454,28 @@ mod tests {
     }
 
     #[test]
+    fn waits_in_bursts_while_the_cap_carries_the_load_on_average_are_a_note() {
+        // 20,000 req/s × 200 µs keeps 4 requests in flight; 64 connections were allowed.
+        let h = verdict(&Evidence {
+            delayed: 10_000,
+            offered_per_s: 20_000.0,
+            mean_service_us: 200.0,
+            ..healthy()
+        });
+        assert_eq!(h.limited_by, LimitedBy::Target);
+        assert!(h.warnings.is_empty(), "{:?}", h.warnings);
+        assert!(
+            h.notes[0].contains("in bursts: on average about 4 of the 64"),
+            "{:?}",
+            h.notes
+        );
+    }
+
+    #[test]
     fn waits_while_the_target_queues_are_the_targets() {
         let h = verdict(&Evidence {
             delayed: 400_000,
+            mean_service_us: 90_000.0,
             service_min_us: 200,
             service_p50_us: 90_000,
             ..healthy()

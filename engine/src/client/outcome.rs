@@ -30,7 +30,11 @@ impl Client {
         let head = *s.reader.head().expect("a complete response has a head");
         let sent = s.exchange.sent_ns;
         let timed = Timing::of(s.exchange.intended_ns, sent, done_ns, turn.now_ns);
-        turn.frame.generator.clock_anomalies += u64::from(timed.anomaly);
+        if timed.anomaly {
+            let g = &mut turn.frame.generator;
+            g.clock_anomalies += 1;
+            g.clock_anomaly_max_ns = g.clock_anomaly_max_ns.max(sent - done_ns);
+        }
         let done = timed.done;
         let mut set_cookies = false;
         if self.stores_cookies(&head) {

@@ -103,19 +103,19 @@ impl Client {
             return;
         };
         let out = tls.flush();
-        turn.frame.keys[s.exchange.key].bytes_sent += out.len() as u64;
         // SAFETY: the send buffer lives in the boxed TLS session and is not flushed again before
         // the linked receive completes; the msghdr lives in the boxed connection.
         unsafe {
-            turn.ring.send_then_recv(
+            send_then_read(
+                s.slot,
+                s.generation,
                 s.conn.fd,
-                out.as_ptr(),
-                out.len() as u32,
+                out,
                 msg,
-                user_data(s.slot, s.generation, Op::Send),
-                user_data(s.slot, s.generation, Op::Recv),
-            );
-        }
+                s.exchange.key,
+                turn,
+            )
+        };
     }
 
     /// Sends `bytes` (the request) and reads the response; arms the request's deadline.
@@ -137,16 +137,16 @@ impl Client {
         // receive completes); the msghdr and receive buffer live in the boxed connection, neither
         // moved nor resized until the receive completes.
         unsafe {
-            turn.ring.send_then_recv(
+            send_then_read(
+                s.slot,
+                s.generation,
                 s.conn.fd,
-                wire.as_ptr(),
-                wire.len() as u32,
+                wire,
                 msg,
-                user_data(s.slot, s.generation, Op::Send),
-                user_data(s.slot, s.generation, Op::Recv),
-            );
-        }
-        turn.frame.keys[s.exchange.key].bytes_sent += wire.len() as u64;
+                s.exchange.key,
+                turn,
+            )
+        };
         self.inflight
             .arm(s.slot, turn.now_ns + timeout_ns, s.exchange.urgent);
     }
@@ -200,6 +200,32 @@ impl Client {
         s.conn.decrypt()?;
         Ok(stamp)
     }
+}
+
+/// Queues `bytes` on the wire for connection `fd`, then a read into `msg`, and counts the bytes
+/// sent under request key `key`.
+///
+/// # Safety
+/// `bytes` and `msg` (and what it points to) must stay valid and unmoved until the read completes.
+#[allow(clippy::too_many_arguments)]
+unsafe fn send_then_read(
+    slot: u32,
+    generation: u32,
+    fd: i32,
+    bytes: &[u8],
+    msg: *mut libc::msghdr,
+    key: usize,
+    turn: &mut Turn<'_>,
+) {
+    turn.ring.send_then_recv(
+        fd,
+        bytes.as_ptr(),
+        bytes.len() as u32,
+        msg,
+        user_data(slot, generation, Op::Send),
+        user_data(slot, generation, Op::Recv),
+    );
+    turn.frame.keys[key].bytes_sent += bytes.len() as u64;
 }
 
 /// What goes on the wire for `bytes`: themselves, or their TLS records.

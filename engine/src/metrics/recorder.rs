@@ -202,6 +202,8 @@ pub struct GeneratorStats {
     pub pool_waits: u64,
     /// Responses whose kernel receive time came before their request was sent.
     pub clock_anomalies: u64,
+    /// The largest such gap, ns.
+    pub clock_anomaly_max_ns: u64,
 }
 
 impl GeneratorStats {
@@ -224,6 +226,7 @@ impl GeneratorStats {
         self.redirects += other.redirects;
         self.pool_waits += other.pool_waits;
         self.clock_anomalies += other.clock_anomalies;
+        self.clock_anomaly_max_ns = self.clock_anomaly_max_ns.max(other.clock_anomaly_max_ns);
     }
 
     /// Clears every count, keeping allocations.

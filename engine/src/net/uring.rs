@@ -37,6 +37,9 @@ impl RingMode {
 /// Applies one set of setup flags to a ring builder.
 type Configure = fn(&mut io_uring::Builder);
 
+/// The most completion-queue entries the kernel allows (`IORING_MAX_CQ_ENTRIES`).
+const MAX_COMPLETIONS: u32 = 65_536;
+
 /// One completion, decoded.
 #[derive(Debug, Clone, Copy)]
 pub struct Completion {
@@ -61,7 +64,9 @@ pub struct Ring {
 impl Ring {
     /// Builds a ring with the best setup flags the kernel accepts.
     pub fn new(entries: u32) -> io::Result<Ring> {
-        let cq = entries.saturating_mul(4);
+        // The kernel takes at most 32,768 entries and twice that many completions; CLAMP makes it
+        // round a larger request down instead of refusing it.
+        let cq = entries.saturating_mul(4).min(MAX_COMPLETIONS);
         let attempts: [(RingMode, Configure); 3] = [
             (RingMode::DeferTaskrun, |b| {
                 b.setup_single_issuer().setup_defer_taskrun();
@@ -74,7 +79,7 @@ impl Ring {
         let mut last_error = None;
         for (mode, configure) in attempts {
             let mut builder = IoUring::builder();
-            builder.setup_cqsize(cq);
+            builder.setup_cqsize(cq).setup_clamp();
             configure(&mut builder);
             match builder.build(entries) {
                 Ok(ring) => {
@@ -292,6 +297,17 @@ mod tests {
         let mut out = Vec::new();
         ring.drain(&mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn the_largest_ring_a_worker_asks_for_builds() {
+        // 8,192 VUs or more on one worker ask for the kernel's most entries.
+        let ring = Ring::new(32_768).expect("the kernel's largest ring");
+        assert!(ring.ring.params().sq_entries() >= 32_768);
+        assert!(
+            Ring::new(1 << 20).is_ok(),
+            "larger requests are clamped, not refused"
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use horde_engine::RunResult;
 use serde_json::json;
 
 use crate::support::pki::ALL_VERSIONS;
+use crate::support::plans::assert_all_ok;
 use crate::support::{plans, Identity, Pki, Site};
 
 /// `vus` VUs share `iterations` requests to `/slow` (20 ms each, so that they overlap), with at
@@ -24,22 +25,6 @@ fn pooled(
         plans::shared_iterations(vus, iterations),
         json!({"workers": workers, "http": {"max_connections_per_host": cap, "tls": tls}}),
     ))
-}
-
-fn assert_all_ok(r: &RunResult, requests: u64) {
-    assert_eq!(r.total.requests, requests);
-    assert!(
-        r.total.errors.is_empty(),
-        "{:?} {:?}",
-        r.total.errors,
-        r.total.error_details
-    );
-    assert_eq!(
-        r.total.status.get("200"),
-        Some(&requests),
-        "{:?}",
-        r.total.status
-    );
 }
 
 #[test]

@@ -6,6 +6,7 @@ use horde_engine::RunResult;
 use serde_json::{json, Value};
 
 use crate::support::pki::{ALL_VERSIONS, TLS12_ONLY, TLS13_ONLY};
+use crate::support::plans::assert_all_ok;
 use crate::support::{plans, Identity, Pki, Site};
 
 /// Requests per run in the failure cases, over 2 VUs.
@@ -39,22 +40,6 @@ fn assert_all_failed(r: &RunResult, class: &str) {
     );
     assert!(r.total.status.is_empty(), "{:?}", r.total.status);
     assert!(r.total.error_details.contains_key(class));
-}
-
-fn assert_all_ok(r: &RunResult, requests: u64) {
-    assert_eq!(r.total.requests, requests);
-    assert!(
-        r.total.errors.is_empty(),
-        "{:?} {:?}",
-        r.total.errors,
-        r.total.error_details
-    );
-    assert_eq!(
-        r.total.status.get("200"),
-        Some(&requests),
-        "{:?}",
-        r.total.status
-    );
 }
 
 fn insecure_warned(r: &RunResult) -> bool {

@@ -105,3 +105,20 @@ macro_rules! row {
     }};
 }
 pub(crate) use row;
+
+/// Asserts that `r` finished exactly `requests` requests, all answered 200, with no error.
+pub fn assert_all_ok(r: &RunResult, requests: u64) {
+    assert_eq!(r.total.requests, requests);
+    assert!(
+        r.total.errors.is_empty(),
+        "{:?} {:?}",
+        r.total.errors,
+        r.total.error_details
+    );
+    assert_eq!(
+        r.total.status.get("200"),
+        Some(&requests),
+        "{:?}",
+        r.total.status
+    );
+}
