@@ -80,10 +80,19 @@ class Nginx:
 
 
 class StallServer:
-    """Answers each request `delay` seconds after reading its head (keep-alive, a thread each)."""
+    """Answers each request `delay` seconds after reading its head (keep-alive, a thread each).
 
-    def __init__(self, delay: float) -> None:
+    With ``freeze_every`` and ``freeze_for``, it also freezes for ``freeze_for`` seconds in every
+    ``freeze_every``, starting ``freeze_at`` seconds after it starts: a request that arrives during
+    a freeze is answered when the freeze ends (as a server stopped by a long GC pause is).
+    """
+
+    def __init__(
+        self, delay: float, freeze_every: float = 0.0, freeze_for: float = 0.0, freeze_at: float = 0.0
+    ) -> None:
         self.delay = delay
+        self.freeze_every, self.freeze_for, self.freeze_at = freeze_every, freeze_for, freeze_at
+        self.started = time.monotonic()
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -116,12 +125,22 @@ class StallServer:
                 buf += data
                 while b"\r\n\r\n" in buf:
                     _, buf = buf.split(b"\r\n\r\n", 1)
-                    if self._stop.wait(self.delay):
+                    if self._stop.wait(self._frozen_for() + self.delay):
                         return
                     try:
                         conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
                     except OSError:
                         return
+
+    def _frozen_for(self) -> float:
+        """How long until the current freeze ends (0 outside one)."""
+        if not self.freeze_every:
+            return 0.0
+        since = time.monotonic() - self.started - self.freeze_at
+        if since < 0:
+            return 0.0
+        phase = since % self.freeze_every
+        return max(0.0, self.freeze_for - phase)
 
     def stop(self) -> None:
         self._stop.set()

@@ -38,7 +38,9 @@ def test_checkout_example_extracts_and_reuses_cart_ids(shop, tmp_path):
     assert by["add to cart"].requests == 1200
     assert by["checkout"].status == {"200": 1200}, "every cart id extracted and reused: no 404"
     assert "404" not in by["coupon"].status
-    assert by["coupon"].requests / 1200 == pytest.approx(0.30, abs=0.03)
+    # 1,200 draws at 30 %: one standard deviation is 1.3 points; four (5.3) keep this from flaking
+    # (the run is not seeded, and which VU draws for which session depends on timing).
+    assert by["coupon"].requests / 1200 == pytest.approx(0.30, abs=0.053)
     funnel = r.journeys[0]
     coupon = next(s for s in funnel["steps"] if s["name"] == "coupon")
     assert coupon["reached"] == by["coupon"].requests

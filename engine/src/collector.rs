@@ -333,6 +333,8 @@ fn point(second: u32, key: u32, k: &KeyStats) -> SeriesPoint {
         bytes_sent: k.bytes_sent,
         bytes_received: k.bytes_received,
         response_time: SecondStats::of(&k.response_time),
+        timed_out: k.timed_out.count(),
+        expected_time: SecondStats::of(&k.expected_time),
         service_time: SecondStats::of(&k.service_time),
     }
 }

@@ -31,6 +31,7 @@ pub use collector::{Progress, StageProgress};
 pub use error::{PlanError, PlanIssue, RunError};
 pub use health::LimitedBy;
 pub use metrics::catalogue::BUILTINS as METRICS;
+pub use metrics::histogram::quantile_is_lower_bound as lower_bound_at;
 pub use metrics::Hist;
 pub use plan::defaults::all as defaults;
 pub use plan::overrides::{override_executor_json, Overrides};

@@ -52,6 +52,18 @@ impl Histogram {
         Ok(self.hist.quantile_us(p / 100.0))
     }
 
+    /// Whether the value at percentile `p` is only a lower bound, given the values of this
+    /// histogram that were censored (timed-out requests counted at their timeout): fewer known
+    /// values than the percentile's rank lie at or below it.
+    fn is_lower_bound(&self, censored: &Histogram, p: f64) -> PyResult<bool> {
+        self.percentile(p)?;
+        Ok(horde_engine::lower_bound_at(
+            &self.hist,
+            &censored.hist,
+            p / 100.0,
+        ))
+    }
+
     /// Number of values.
     #[getter]
     fn count(&self) -> u64 {

@@ -153,7 +153,15 @@ impl Client {
         turn: &mut Turn<'_>,
         failure: Failure,
     ) -> Outcome {
-        turn.frame.keys[call.key].record_failure(failure);
+        // Timed like a response, from when the request was due (or left, if earlier) to now.
+        let x = &s.exchange;
+        let from = if x.sent_ns == 0 {
+            x.intended_ns
+        } else {
+            x.intended_ns.min(x.sent_ns)
+        };
+        let elapsed = turn.now_ns.saturating_sub(from);
+        turn.frame.keys[call.key].record_failure(failure, elapsed);
         s.conn.close();
         self.finish(s);
         Outcome::Failed(failure.class)

@@ -111,6 +111,9 @@ pub struct Builtin {
 }
 
 const REQUEST_TAGS: &[&str] = &["name", "scenario", "method", "group"];
+/// Request metrics that can also be split by whether the response was expected (k6's
+/// `expected_response` tag): `true` is the successful-only view.
+const VIEW_TAGS: &[&str] = &["name", "scenario", "method", "group", "expected_response"];
 
 const fn request_trend(
     name: &'static str,
@@ -178,13 +181,18 @@ pub const BUILTINS: &[Builtin] = &[
         "connecting_hist",
         "TCP connect time of requests that opened a connection",
     ),
-    request_trend(
-        "http_req_duration",
-        RequestMeasure::Duration,
-        "response_time_hist",
-        "response time, from when each request should have been sent (coordinated omission \
-         corrected)",
-    ),
+    Builtin {
+        tags: VIEW_TAGS,
+        ..request_trend(
+            "http_req_duration",
+            RequestMeasure::Duration,
+            "response_time_hist",
+            "response time of every request, from when it should have been sent (coordinated \
+             omission corrected) to its last response byte or its failure; a timed-out request \
+             counts at its timeout, as a lower bound ({expected_response:true}: responses with \
+             an expected status only)",
+        )
+    },
     Builtin {
         name: "http_req_failed",
         kind: MetricType::Rate,
@@ -227,7 +235,7 @@ pub const BUILTINS: &[Builtin] = &[
         kind: MetricType::Counter,
         unit: Unit::None,
         description: "requests finished (responses and failures)",
-        tags: REQUEST_TAGS,
+        tags: VIEW_TAGS,
         optional: false,
         histogram: None,
         measure: Measure::Request(RequestMeasure::Reqs),

@@ -121,6 +121,15 @@ impl ErrorClass {
             ErrorClass::DnsFailed => "dns_failed",
         }
     }
+
+    /// The request was given up on at a deadline: its time is a lower bound of how long it would
+    /// have taken (the others ended when something happened, and their time is what it was).
+    pub fn is_timeout(self) -> bool {
+        matches!(
+            self,
+            ErrorClass::ConnectTimeout | ErrorClass::RequestTimeout
+        )
+    }
 }
 
 /// A classified failure with a static detail (no allocation on the hot path).

@@ -82,6 +82,23 @@ impl Hist {
         self.0.value_at_quantile(q)
     }
 
+    /// Number of recorded values at or below `us` (values equivalent to `us` at this precision
+    /// included).
+    pub fn count_at_or_below(&self, us: u64) -> u64 {
+        if self.0.is_empty() {
+            return 0;
+        }
+        self.0.count_between(0, us)
+    }
+
+    /// Removes every count of `other`, which must be a subset of `self` (a view recorded beside
+    /// it): what is left is the rest of the view.
+    pub fn subtract(&mut self, other: &Hist) {
+        self.0
+            .subtract(&other.0)
+            .expect("a subset of this histogram's values");
+    }
+
     /// The underlying hdrhistogram, for read-only use (iteration, percentile spectra).
     pub fn inner(&self) -> &Histogram<u64> {
         &self.0
@@ -129,6 +146,47 @@ impl Hist {
             .map_err(|e| format!("histogram out of horde's bounds: {e:?}"))?;
         Ok(hist)
     }
+}
+
+/// Which statistics of a histogram are only lower bounds, because some of its values are: the
+/// times of requests given up on at a timeout (`censored`, a subset of `all`), which would have
+/// taken longer. A percentile is a lower bound when fewer uncensored values than its rank lie at
+/// or below it (its true value could be any of the censored ones' unknown times); the mean and the
+/// maximum whenever any value is censored (a censored time could be any length).
+pub fn lower_bounds(all: &Hist, censored: &Hist) -> Vec<&'static str> {
+    let n = all.count();
+    if censored.count() == 0 || n == 0 {
+        return Vec::new();
+    }
+    let mut out = vec!["mean"];
+    for (name, q) in QUANTILES {
+        if quantile_is_lower_bound(all, censored, q) {
+            out.push(name);
+        }
+    }
+    out.push("max");
+    out
+}
+
+/// The quantiles a summary shows, by the name a `HistSummary` gives them.
+pub const QUANTILES: [(&str, f64); 5] = [
+    ("p50", 0.5),
+    ("p90", 0.9),
+    ("p95", 0.95),
+    ("p99", 0.99),
+    ("p999", 0.999),
+];
+
+/// Whether the value of `all` at quantile `q` is only a lower bound (see [`lower_bounds`]).
+pub fn quantile_is_lower_bound(all: &Hist, censored: &Hist, q: f64) -> bool {
+    let n = all.count();
+    if censored.count() == 0 || n == 0 {
+        return false;
+    }
+    let v = all.quantile_us(q);
+    let rank = ((q * n as f64).ceil() as u64).clamp(1, n);
+    let known_at_or_below = all.count_at_or_below(v) - censored.count_at_or_below(v);
+    known_at_or_below < rank
 }
 
 /// Percentiles and moments of a histogram, in microseconds.
@@ -204,6 +262,50 @@ mod tests {
         assert!(Hist::from_base64("aGVsbG8=")
             .unwrap_err()
             .contains("HdrHistogram"));
+    }
+
+    #[test]
+    fn a_percentile_among_timed_out_requests_is_a_lower_bound() {
+        // 86 answered in about 1 ms, 14 given up on at 300 ms.
+        let (mut all, mut censored) = (Hist::new(), Hist::new());
+        for _ in 0..86 {
+            all.record_us(1_000);
+        }
+        for _ in 0..14 {
+            all.record_us(300_000);
+            censored.record_us(300_000);
+        }
+        assert!(!quantile_is_lower_bound(&all, &censored, 0.5));
+        assert!(!quantile_is_lower_bound(&all, &censored, 0.86));
+        assert!(quantile_is_lower_bound(&all, &censored, 0.87));
+        assert!(quantile_is_lower_bound(&all, &censored, 0.9));
+        assert_eq!(
+            lower_bounds(&all, &censored),
+            ["mean", "p90", "p95", "p99", "p999", "max"]
+        );
+        assert!(lower_bounds(&all, &Hist::new()).is_empty());
+    }
+
+    #[test]
+    fn a_timeout_below_an_answered_value_leaves_that_percentile_exact() {
+        // Timeouts at 100 ms, answers at 1 ms and 500 ms: the top percentiles are answers.
+        let (mut all, mut censored) = (Hist::new(), Hist::new());
+        for _ in 0..50 {
+            all.record_us(1_000);
+        }
+        for _ in 0..10 {
+            all.record_us(100_000);
+            censored.record_us(100_000);
+        }
+        for _ in 0..40 {
+            all.record_us(500_000);
+        }
+        // p55 is among the timeouts; p90 is among the 500 ms answers, but 10 of the values below
+        // it could truly be above it: only 90 of the 100 values are known to be ≤ 500 ms, which
+        // is exactly p90's rank.
+        assert!(quantile_is_lower_bound(&all, &censored, 0.55));
+        assert!(!quantile_is_lower_bound(&all, &censored, 0.9));
+        assert!(quantile_is_lower_bound(&all, &censored, 0.95));
     }
 
     proptest! {

@@ -32,9 +32,15 @@ pub struct KeyStats {
     pub errors: [u64; ErrorClass::COUNT],
     /// The first detail seen for each class, for the summary.
     pub error_detail: [Option<&'static str>; ErrorClass::COUNT],
-    /// Completion − intended send time (coordinated-omission-correct), µs.
+    /// Every finished request's time from its intended send (coordinated-omission-correct) to its
+    /// last response byte, or to when it failed: responses of any status and failures alike, µs.
     pub response_time: Hist,
-    /// Completion − actual send time, µs.
+    /// The successful-only view: response times of responses with an expected status, µs.
+    pub expected_time: Hist,
+    /// Response times of requests given up on at a timeout: each is a lower bound of the time the
+    /// request would have taken (a subset of `response_time`), µs.
+    pub timed_out: Hist,
+    /// Completion − actual send time, of responses, µs.
     pub service_time: Hist,
     /// TCP connect time, for requests that opened a connection, µs (2 significant digits, as the
     /// other phases).
@@ -59,6 +65,8 @@ impl Default for KeyStats {
             errors: [0; ErrorClass::COUNT],
             error_detail: [None; ErrorClass::COUNT],
             response_time: Hist::new(),
+            expected_time: Hist::new(),
+            timed_out: Hist::new(),
             service_time: Hist::new(),
             connecting: Hist::coarse(),
             tls_handshaking: Hist::coarse(),
@@ -99,17 +107,24 @@ impl KeyStats {
             0
         };
         self.status[slot] += 1;
-        if !ok {
+        if ok {
+            self.expected_time.record_ns(response_ns);
+        } else {
             self.unexpected_status += 1;
         }
         self.response_time.record_ns(response_ns);
         self.service_time.record_ns(service_ns);
     }
 
-    /// Records a failed exchange (no usable response).
+    /// Records a failed exchange (no usable response) that ended `response_ns` after its intended
+    /// send. A timeout's time is a lower bound, and kept apart as one.
     #[inline]
-    pub fn record_failure(&mut self, failure: Failure) {
+    pub fn record_failure(&mut self, failure: Failure, response_ns: u64) {
         self.requests += 1;
+        self.response_time.record_ns(response_ns);
+        if failure.class.is_timeout() {
+            self.timed_out.record_ns(response_ns);
+        }
         let i = failure.class as usize;
         self.errors[i] += 1;
         if self.error_detail[i].is_none() {
@@ -139,6 +154,8 @@ impl KeyStats {
             }
         }
         self.response_time.merge(&other.response_time);
+        self.expected_time.merge(&other.expected_time);
+        self.timed_out.merge(&other.timed_out);
         self.service_time.merge(&other.service_time);
         self.connecting.merge(&other.connecting);
         self.tls_handshaking.merge(&other.tls_handshaking);
@@ -157,6 +174,8 @@ impl KeyStats {
         self.errors = [0; ErrorClass::COUNT];
         self.error_detail = [None; ErrorClass::COUNT];
         self.response_time.reset();
+        self.expected_time.reset();
+        self.timed_out.reset();
         self.service_time.reset();
         self.connecting.reset();
         self.tls_handshaking.reset();
@@ -347,14 +366,27 @@ mod tests {
         k.record_response(200, 2_000_000, 1_000_000, true);
         k.record_response(503, 5_000_000, 5_000_000, false);
         k.record_response(42, 1_000, 1_000, false);
-        k.record_failure(Failure::new(ErrorClass::RequestTimeout, "timed out"));
-        assert_eq!(k.requests, 4);
+        k.record_failure(
+            Failure::new(ErrorClass::RequestTimeout, "timed out"),
+            300_000_000,
+        );
+        k.record_failure(
+            Failure::new(ErrorClass::ConnectionReset, "reset"),
+            7_000_000,
+        );
+        assert_eq!(k.requests, 5);
         assert_eq!(k.status[200], 1);
         assert_eq!(k.status[503], 1);
         assert_eq!(k.status[0], 1);
         assert_eq!(k.unexpected_status, 2);
-        assert_eq!(k.failures(), 1);
-        assert_eq!(k.response_time.count(), 3);
+        assert_eq!(k.failures(), 2);
+        // Every request has a time; the successful-only view has the one expected response; the
+        // timeout is kept apart as a lower bound.
+        assert_eq!(k.response_time.count(), 5);
+        assert_eq!(k.expected_time.count(), 1);
+        assert_eq!(k.timed_out.count(), 1);
+        assert!(k.timed_out.summary().min_us >= 299_000);
+        assert_eq!(k.service_time.count(), 3);
         assert_eq!(
             k.error_detail[ErrorClass::RequestTimeout as usize],
             Some("timed out")

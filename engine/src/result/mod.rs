@@ -13,7 +13,7 @@ mod summary;
 pub use summary::{summarise, MetricSummary};
 
 use crate::executor::Shape;
-use crate::metrics::histogram::as_base64;
+use crate::metrics::histogram::{as_base64, lower_bounds};
 use crate::metrics::MetricKind;
 use crate::metrics::{ErrorClass, Hist, HistSummary, KeyStats, StepStats};
 use crate::plan::Plan;
@@ -262,13 +262,29 @@ pub struct RequestResult {
     pub errors: BTreeMap<String, u64>,
     /// An example detail per error class.
     pub error_details: BTreeMap<String, String>,
-    /// Response time (from the intended send), µs.
+    /// Response time (from the intended send) of every request, failures included, µs.
     pub response_time: HistSummary,
-    /// Service time (from the actual send), µs.
+    /// Which of `response_time`'s statistics are only lower bounds ("mean", "p50", "p90", "p95",
+    /// "p99", "p999", "max"), because timed-out requests lie among them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub response_time_lower_bounds: Vec<String>,
+    /// Requests given up on at a timeout (request or connect): their times are lower bounds.
+    #[serde(default)]
+    pub timed_out: u64,
+    /// The successful-only view: response time of responses with an expected status, µs.
+    #[serde(default)]
+    pub expected_time: HistSummary,
+    /// Service time (from the actual send), of responses, µs.
     pub service_time: HistSummary,
     /// Full response-time histogram.
     #[serde(with = "as_base64")]
     pub response_time_hist: Hist,
+    /// The timed-out requests' times (a subset of `response_time_hist`).
+    #[serde(default, with = "as_base64")]
+    pub timed_out_hist: Hist,
+    /// Full histogram of the successful-only view.
+    #[serde(default, with = "as_base64")]
+    pub expected_time_hist: Hist,
     /// Full service-time histogram.
     #[serde(with = "as_base64")]
     pub service_time_hist: Hist,
@@ -338,8 +354,16 @@ impl RequestResult {
             errors,
             error_details,
             response_time: k.response_time.summary(),
+            response_time_lower_bounds: lower_bounds(&k.response_time, &k.timed_out)
+                .into_iter()
+                .map(String::from)
+                .collect(),
+            timed_out: k.timed_out.count(),
+            expected_time: k.expected_time.summary(),
             service_time: k.service_time.summary(),
             response_time_hist: k.response_time.clone(),
+            timed_out_hist: k.timed_out.clone(),
+            expected_time_hist: k.expected_time.clone(),
             service_time_hist: k.service_time.clone(),
             connecting: k.connecting.summary(),
             waiting: k.waiting.summary(),
@@ -454,8 +478,14 @@ pub struct SeriesPoint {
     pub bytes_sent: u64,
     /// Bytes received.
     pub bytes_received: u64,
-    /// Response time.
+    /// Response time of every request, failures included.
     pub response_time: SecondStats,
+    /// Requests given up on at a timeout (their times, in `response_time`, are lower bounds).
+    #[serde(default)]
+    pub timed_out: u64,
+    /// Response time of responses with an expected status (the successful-only view).
+    #[serde(default)]
+    pub expected_time: SecondStats,
     /// Service time.
     pub service_time: SecondStats,
 }

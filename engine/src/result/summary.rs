@@ -27,6 +27,10 @@ pub struct MetricSummary {
     /// (true samples), fails. Counters: count, rate (per second). Gauges: value. Counts are whole
     /// numbers.
     pub values: BTreeMap<String, Value>,
+    /// The values that are only lower bounds (e.g. `p(95)`), because requests given up on at a
+    /// timeout lie among them: each would have taken longer than the time it counts at.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub lower_bounds: Vec<String>,
 }
 
 /// Summarises `r`. Optional metrics with nothing measured are left out.
@@ -56,12 +60,28 @@ pub fn summarise(r: &RunResult) -> Vec<MetricSummary> {
             (None, true) => continue,
             (None, false) => trend_of_nothing(),
         };
+        let duration = b.measure == Measure::Request(RequestMeasure::Duration);
         out.push(MetricSummary {
             name: b.name.into(),
             kind: b.kind,
             unit: b.unit,
             values,
+            lower_bounds: if duration {
+                trend_lower_bounds(&r.total.response_time_lower_bounds)
+            } else {
+                Vec::new()
+            },
         });
+        // As k6 does, the successful-only view follows the response time.
+        if duration {
+            out.push(MetricSummary {
+                name: format!("{}{{expected_response:true}}", b.name),
+                kind: b.kind,
+                unit: b.unit,
+                values: trend(&r.total.expected_time, 1000.0).unwrap_or_else(trend_of_nothing),
+                lower_bounds: Vec::new(),
+            });
+        }
     }
     for m in &r.metrics {
         let (kind, values) = match m.kind {
@@ -90,6 +110,7 @@ pub fn summarise(r: &RunResult) -> Vec<MetricSummary> {
             kind,
             unit: Unit::None,
             values,
+            lower_bounds: Vec::new(),
         });
     }
     out
@@ -142,6 +163,26 @@ fn trend(s: &HistSummary, scale: f64) -> Option<BTreeMap<String, Value>> {
             .zip(values)
             .collect()
     })
+}
+
+/// A histogram summary's lower-bound statistics under the names trend values have.
+fn trend_lower_bounds(stats: &[String]) -> Vec<String> {
+    fn name(s: &str) -> &str {
+        match s {
+            "mean" => "avg",
+            "p50" => "med",
+            "p90" => "p(90)",
+            "p95" => "p(95)",
+            "p99" => "p(99)",
+            "p999" => "p(99.9)",
+            other => other,
+        }
+    }
+    TREND_VALUES
+        .iter()
+        .filter(|v| stats.iter().any(|s| name(s) == **v))
+        .map(|v| v.to_string())
+        .collect()
 }
 
 /// A trend with no samples: zeros, as k6 shows them.

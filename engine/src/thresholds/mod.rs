@@ -34,8 +34,8 @@ pub struct ThresholdSpec {
 /// What a threshold looks at.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Metric {
-    /// A per-request metric over the selected request keys.
-    Request(RequestMeasure, Vec<usize>),
+    /// A per-request metric over the selected request keys, in one view of them.
+    Request(RequestMeasure, Vec<usize>, View),
     /// `checks` over the selected checks.
     Checks(Vec<usize>),
     /// `iterations` over the selected journey keys.
@@ -46,6 +46,17 @@ pub enum Metric {
     DroppedIterations(Vec<usize>),
     /// A user-defined metric.
     User(usize, MetricKind),
+}
+
+/// Which requests a request metric counts: k6's `expected_response` tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Every request: responses of any status and failures (the default).
+    All,
+    /// `{expected_response:true}`: responses with an expected status only.
+    Expected,
+    /// `{expected_response:false}`: failures and unexpected statuses.
+    Unexpected,
 }
 
 /// The unit of a threshold's observed value, so that every report shows it the same way.
@@ -253,7 +264,17 @@ fn resolve(text: &str, names: &Names<'_>) -> Result<(Metric, MetricType, Unit), 
                     "no request matches {text}; request names are {known:?}"
                 ));
             }
-            Metric::Request(measure, keys)
+            let view = match tag("expected_response") {
+                None => View::All,
+                Some("true") => View::Expected,
+                Some("false") => View::Unexpected,
+                Some(other) => {
+                    return Err(format!(
+                        "expected_response is true or false, got {other:?} in {text}"
+                    ))
+                }
+            };
+            Metric::Request(measure, keys, view)
         }
         Measure::Checks => {
             let checks = select(names.checks.iter().enumerate().filter(|(_, c)| {

@@ -68,6 +68,18 @@ impl Op {
             Op::Ne => observed != bound,
         }
     }
+
+    /// Whether the comparison holds for every true value at or above `lower_bound` (an observed
+    /// value that is only a lower bound, because requests behind it were given up on): `<`, `<=`
+    /// and `==` can never be shown, `>` and `>=` hold when the bound does, `!=` when the compared
+    /// value lies below the bound.
+    pub fn holds_from(self, lower_bound: f64, bound: f64) -> bool {
+        match self {
+            Op::Lt | Op::Le | Op::Eq => false,
+            Op::Gt | Op::Ge => self.holds(lower_bound, bound),
+            Op::Ne => bound < lower_bound,
+        }
+    }
 }
 
 /// A parsed condition.
@@ -229,6 +241,20 @@ pub fn selector(text: &str) -> Result<Selector, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lower_bound_holds_only_what_every_larger_value_holds() {
+        // p(90) ≥ 310 ms: "< 250" and "< 500" cannot be shown, "> 100" can.
+        assert!(!Op::Lt.holds_from(310.0, 250.0));
+        assert!(!Op::Lt.holds_from(310.0, 500.0));
+        assert!(!Op::Le.holds_from(310.0, 500.0));
+        assert!(!Op::Eq.holds_from(310.0, 310.0));
+        assert!(Op::Gt.holds_from(310.0, 100.0));
+        assert!(!Op::Gt.holds_from(310.0, 400.0));
+        assert!(Op::Ge.holds_from(310.0, 310.0));
+        assert!(Op::Ne.holds_from(310.0, 100.0));
+        assert!(!Op::Ne.holds_from(310.0, 400.0));
+    }
 
     #[test]
     fn conditions() {

@@ -116,6 +116,8 @@ class Histogram:
         """Adds every count of ``other``."""
     def percentile(self, p: float) -> int:
         """The value at percentile ``p`` (0–100), µs."""
+    def is_lower_bound(self, censored: Histogram, p: float) -> bool:
+        """Whether percentile ``p`` is only a lower bound, given this histogram's censored values."""
     @property
     def count(self) -> int:
         """Number of values."""

@@ -45,7 +45,7 @@ def summary(result: Result) -> dict[str, Any]:
         "limited_by": result.limited_by,
         "warnings": result.warnings,
         "notes": result.notes,
-        "metrics": {m["name"]: {"type": m["type"], "values": m["values"]} for m in result.metric_summary},
+        "metrics": {m["name"]: _metric(m) for m in result.metric_summary},
         "thresholds": result.thresholds,
         "requests": [
             {
@@ -56,7 +56,10 @@ def summary(result: Result) -> dict[str, Any]:
                 "failed": r["failed"],
                 "status": r["status"],
                 "errors": r["errors"],
+                "timed_out": r.get("timed_out", 0),
                 "response_time_ms": trend_ms(r["response_time"]),
+                "response_time_lower_bounds": [_TREND_NAME[s] for s in r.get("response_time_lower_bounds", [])],
+                "expected_response_time_ms": trend_ms(r.get("expected_time") or r["response_time"]),
             }
             for r in data["requests"]
         ],
@@ -64,6 +67,25 @@ def summary(result: Result) -> dict[str, Any]:
         "journeys": result.journeys,
         "scenarios": result.scenarios,
     }
+
+
+#: A stored summary's statistic names as a trend's values name them.
+_TREND_NAME = {
+    "mean": "avg",
+    "p50": "med",
+    "p90": "p(90)",
+    "p95": "p(95)",
+    "p99": "p(99)",
+    "p999": "p(99.9)",
+    "max": "max",
+}
+
+
+def _metric(m: dict[str, Any]) -> dict[str, Any]:
+    out = {"type": m["type"], "values": m["values"]}
+    if m.get("lower_bounds"):
+        out["lower_bounds"] = m["lower_bounds"]
+    return out
 
 
 def write(result: Result, path: str | Path) -> None:

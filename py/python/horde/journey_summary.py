@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from horde.facts import METRICS
 from horde.summary import bytes_text as _bytes
-from horde.summary import generator_line, trend_ms
+from horde.summary import generator_line, latency_text, timed_out_line, trend_ms
 from horde.summary import ms_text as _ms
 
 if TYPE_CHECKING:
@@ -75,14 +75,30 @@ def _headline(result: Result, data: dict[str, Any]) -> str:
 
 
 def _mark(result: Result, metric: str) -> str:
-    verdicts = [t["ok"] for t in result.thresholds if t["metric"].split("{")[0] == metric]
+    """✓/✗ for the thresholds on a summary row.
+
+    Those on the metric under any filter count, except those on a view that has its own row
+    (``{expected_response:true}``).
+    """
+    own_rows = {m["name"] for m in result.metric_summary if "{" in m["name"]}
+
+    def applies(selector: str) -> bool:
+        if "{" in metric or selector == metric:
+            return selector == metric
+        return selector.split("{")[0] == metric and selector not in own_rows
+
+    verdicts = [t["ok"] for t in result.thresholds if applies(t["metric"])]
     if not verdicts:
         return " "
     return "✓" if all(verdicts) else "✗"
 
 
 def _row(result: Result, name: str, value: str) -> str:
-    return f"  {_mark(result, name)} {(name + ' ').ljust(30, '.')}: {value}"
+    # A view of the metric above (``http_req_duration{expected_response:true}``) is indented
+    # under it, as k6 shows it.
+    tag = name.partition("{")[2]
+    label = f"  {{ {tag.rstrip('}')} }}" if tag else name
+    return f"  {_mark(result, name)} {(label + ' ').ljust(30, '.')}: {value}"
 
 
 def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
@@ -91,7 +107,13 @@ def _metrics(result: Result, data: dict[str, Any], stats: tuple[str, ...]) -> li
     for m in result.metric_summary:
         v = m["values"]
         if m["type"] == "trend":
-            value = _trend(v, stats, m["unit"] == "ms", lambda p, name=m["name"]: _percentile(result, name, p))
+            value = _trend(
+                v,
+                stats,
+                m["unit"] == "ms",
+                lambda p, name=m["name"]: _percentile(result, name, p),
+                set(m.get("lower_bounds", ())),
+            )
         elif m["type"] == "rate":
             passes, fails = int(v["passes"]), int(v["fails"])
             value = f"{_pct(passes, passes + fails)}  ✓ {passes}  ✗ {fails}"
@@ -111,30 +133,43 @@ def _rate_digits(m: dict[str, Any]) -> int:
     return 1 if m["name"] in METRICS else 2
 
 
-def _percentile(result: Result, metric: str, p: float) -> float:
-    """Percentile ``p`` of a trend the summary does not store, in ms, from its full histogram."""
-    if metric not in METRICS or not METRICS[metric]["histogram"]:
-        return float("nan")
-    return result.histogram(metric).percentile(p) / 1000
+def _percentile(result: Result, metric: str, p: float) -> tuple[float, bool]:
+    """Percentile ``p`` of a trend the summary does not store, in ms, and whether it is a lower bound.
+
+    It comes from the metric's full histogram.
+    """
+    base, _, tag = metric.partition("{")
+    if base not in METRICS or not METRICS[base]["histogram"]:
+        return float("nan"), False
+    if tag:
+        return result.histogram(base, expected_response=True).percentile(p) / 1000, False
+    hist = result.histogram(base)
+    censored = result.timed_out_histogram() if base == "http_req_duration" else None
+    bound = censored is not None and hist.is_lower_bound(censored, p)
+    return hist.percentile(p) / 1000, bound
 
 
-def _trend(values: dict[str, float], stats: tuple[str, ...], ms: bool, percentile: Any) -> str:
-    """``stats`` of a trend's summary ``values`` (ms, or the metric's own unit).
+def _trend(values: dict[str, float], stats: tuple[str, ...], ms: bool, percentile: Any, lower_bounds: set[str]) -> str:
+    """``stats`` of a trend's summary ``values`` (ms, or the metric's own unit); ``≥`` marks a lower bound.
 
-    Percentiles the summary does not store come from ``percentile(p)``.
+    Percentiles the summary does not store come from ``percentile(p)`` (value, lower bound).
     """
     out = []
     for stat in stats:
         if stat == "count":
             out.append(f"count={values['count']:g}")
             continue
+        bound = stat in lower_bounds
         if stat in values:
             v = values[stat]
         else:
             p = float(_P.match(stat).group(1))  # type: ignore[union-attr]
             key = f"p({p:g})"
-            v = values[key] if key in values else percentile(p)
-        out.append(f"{stat}={_ms(v) if ms else f'{v:g}'}")
+            if key in values:
+                v, bound = values[key], key in lower_bounds
+            else:
+                v, bound = percentile(p)
+        out.append(f"{stat}{'≥' if bound else '='}{_ms(v) if ms else f'{v:g}'}")
     return " ".join(out)
 
 
@@ -146,7 +181,8 @@ def _thresholds(result: Result) -> list[str]:
             lines.append(f"    {t['metric']}")
             last = t["metric"]
         agg = t["expression"].split("<")[0].split(">")[0].split("=")[0].split("!")[0].strip()
-        shown = f"{agg}={observed_text(t)}" if t["observed"] is not None else "no data"
+        sign = "≥" if t.get("lower_bound") else "="
+        shown = f"{agg}{sign}{observed_text(t)}" if t["observed"] is not None else "no data"
         tail = "  (aborted the run)" if t.get("aborted") else ""
         lines.append(f"    {'✓' if t['ok'] else '✗'} '{t['expression']}' {shown}{tail}")
     return lines
@@ -169,7 +205,7 @@ def observed_text(t: dict[str, Any]) -> str:
 
 
 def _requests(result: Result) -> list[str]:
-    rows = [("name", "scenario", "reqs", "failed", "med", "p95", "p99", "max")]
+    rows: list[tuple[str, ...]] = [("name", "scenario", "reqs", "failed", "med", "p95", "p99", "max")]
     for r in result.by_request:
         rt = r.response_time
         rows.append(
@@ -178,13 +214,14 @@ def _requests(result: Result) -> list[str]:
                 r.scenario,
                 str(r.requests),
                 _pct(r.failed, r.requests),
-                _ms(rt.p50_ms),
-                _ms(rt.p95_ms),
-                _ms(rt.p99_ms),
-                _ms(rt.max_ms),
+                *(latency_text(rt, f) for f in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
             )
         )
-    return _table(rows, indent=4)
+    lines = _table(rows, indent=4)
+    total = result.total
+    if total.timed_out:
+        lines.append(f"    {timed_out_line(total.requests, total.timed_out)}")
+    return lines
 
 
 def _funnel(result: Result, j: dict[str, Any], stats: tuple[str, ...]) -> list[str]:
@@ -195,7 +232,7 @@ def _funnel(result: Result, j: dict[str, Any], stats: tuple[str, ...]) -> list[s
     lines = [head]
     if j["duration"]["count"]:
         durations = result.histogram("iteration_duration", journey=j["journey"], scenario=j["scenario"])
-        trend = _trend(trend_ms(j["duration"]), stats, True, lambda p: durations.percentile(p) / 1000)
+        trend = _trend(trend_ms(j["duration"]), stats, True, lambda p: (durations.percentile(p) / 1000, False), set())
         lines.append(f"      session duration  {trend}")
     rows: list[tuple[str, ...]] = [FUNNEL_COLUMNS]
     for name, counts, skipped, alive in funnel(j):

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from horde._deps import optional
 from horde.journey_summary import FUNNEL_COLUMNS, funnel, observed_text
-from horde.summary import LIMITED_BY, ms_text
+from horde.summary import LIMITED_BY, latency_text, ms_text
 
 if TYPE_CHECKING:
     from horde.result import Result
@@ -121,7 +121,7 @@ def _mark(ok: bool) -> str:
 
 
 def _observed(t: dict[str, Any]) -> str:
-    return _e(observed_text(t))
+    return _e(("≥ " if t.get("lower_bound") else "") + observed_text(t))
 
 
 def _requests(result: Result) -> str:
@@ -133,10 +133,7 @@ def _requests(result: Result) -> str:
                 _e(f"{r.scenario} · {r.name}"),
                 f"{r.requests:,}",
                 f"{100 * r.failed / max(r.requests, 1):.2f}%",
-                ms_text(rt.p50_ms),
-                ms_text(rt.p95_ms),
-                ms_text(rt.p99_ms),
-                ms_text(rt.max_ms),
+                *(_e(latency_text(rt, f)) for f in ("p50_ms", "p95_ms", "p99_ms", "max_ms")),
             ]
         )
     return _table(["request", "requests", "failed", "p50", "p95", "p99", "max"], rows)

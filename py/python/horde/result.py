@@ -8,7 +8,7 @@ milliseconds with the unit in the name; full-resolution histograms are available
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from os import PathLike
 from typing import Any
@@ -20,6 +20,8 @@ __all__ = ["Latency", "RequestStats", "Result", "load"]
 
 # Tags a result can filter each place's rows by.
 _ROW_TAGS = {"requests": {"name", "scenario", "method"}, "journeys": {"journey", "scenario"}, "generator": set()}
+# Request metrics kept in a successful-only view too, and where (k6's ``expected_response`` tag).
+_VIEWS = {"response_time_hist": "expected_time_hist"}
 
 
 def _merge(rows: list[dict[str, Any]], field: str) -> _native.Histogram:
@@ -29,7 +31,7 @@ def _merge(rows: list[dict[str, Any]], field: str) -> _native.Histogram:
     return merged
 
 
-def _no_tags(metric: str, tags: dict[str, str], allowed: set[str]) -> None:
+def _no_tags(metric: str, tags: Mapping[str, object], allowed: set[str]) -> None:
     unknown = set(tags) - allowed
     if unknown:
         raise ValueError(f"{metric} cannot be filtered by {sorted(unknown)}; filter by {sorted(allowed) or 'nothing'}")
@@ -37,7 +39,11 @@ def _no_tags(metric: str, tags: dict[str, str], allowed: set[str]) -> None:
 
 @dataclass(frozen=True)
 class Latency:
-    """Summary of a latency distribution, in milliseconds."""
+    """Summary of a latency distribution, in milliseconds.
+
+    ``lower_bounds`` names the fields (e.g. ``"p95_ms"``) that are only lower bounds: requests given
+    up on at a timeout lie among them, counted at their timeout, and would have taken longer.
+    """
 
     count: int
     min_ms: float
@@ -48,9 +54,10 @@ class Latency:
     p99_ms: float
     p999_ms: float
     max_ms: float
+    lower_bounds: frozenset[str] = frozenset()
 
     @staticmethod
-    def _from(summary: dict[str, Any]) -> Latency:
+    def _from(summary: dict[str, Any], lower_bounds: Sequence[str] = ()) -> Latency:
         def ms(key: str) -> float:
             return float(summary[key]) / 1000.0
 
@@ -64,6 +71,7 @@ class Latency:
             p99_ms=ms("p99_us"),
             p999_ms=ms("p999_us"),
             max_ms=ms("max_us"),
+            lower_bounds=frozenset(f"{b}_ms" for b in lower_bounds),
         )
 
 
@@ -84,6 +92,8 @@ class RequestStats:
     error_details: dict[str, str]
     response_time: Latency
     service_time: Latency
+    timed_out: int
+    expected_response_time: Latency
 
     @staticmethod
     def _from(raw: dict[str, Any]) -> RequestStats:
@@ -99,8 +109,10 @@ class RequestStats:
             status=dict(raw["status"]),
             errors=dict(raw["errors"]),
             error_details=dict(raw["error_details"]),
-            response_time=Latency._from(raw["response_time"]),
+            response_time=Latency._from(raw["response_time"], raw.get("response_time_lower_bounds", ())),
             service_time=Latency._from(raw["service_time"]),
+            timed_out=int(raw.get("timed_out", 0)),
+            expected_response_time=Latency._from(raw.get("expected_time") or raw["response_time"]),
         )
 
 
@@ -155,8 +167,23 @@ class Result:
 
     @property
     def response_time(self) -> Latency:
-        """Response time, from when each request should have been sent (no coordinated omission)."""
+        """Response time of every request, from when it should have been sent (no coordinated omission).
+
+        Failed requests count too, at the moment they failed; a request given up on at a timeout
+        counts at its timeout, and the statistics it makes uncertain are named in
+        ``lower_bounds``. The successful-only view is :attr:`expected_response_time`.
+        """
         return self._total.response_time
+
+    @property
+    def expected_response_time(self) -> Latency:
+        """Response time of the responses with an expected status only (k6's ``{expected_response:true}``)."""
+        return self._total.expected_response_time
+
+    @property
+    def timed_out(self) -> int:
+        """Requests given up on at a timeout (their times are lower bounds)."""
+        return self._total.timed_out
 
     @property
     def service_time(self) -> Latency:
@@ -283,7 +310,7 @@ class Result:
         """One row per second for the generator."""
         return self._data["generator_series"]
 
-    def histogram(self, metric: str = "http_req_duration", **tags: str) -> _native.Histogram:
+    def histogram(self, metric: str = "http_req_duration", **tags: str | bool) -> _native.Histogram:
         """The full-resolution histogram (µs) of ``metric``, over all requests or those matching tags.
 
         Args:
@@ -291,7 +318,8 @@ class Result:
                 ``"http_req_duration"`` (response time), ``"http_req_service_time"``, the request
                 phases, ``"iteration_duration"`` or ``"send_lag"``.
             tags: ``name=``, ``scenario=``, ``method=`` for request metrics; ``journey=``,
-                ``scenario=`` for ``iteration_duration``.
+                ``scenario=`` for ``iteration_duration``; ``expected_response=True`` for the
+                successful-only view of ``http_req_duration``.
 
         Example:
             >>> h = result.histogram("http_req_duration", name="checkout")  # doctest: +SKIP
@@ -302,6 +330,13 @@ class Result:
             known = ", ".join(name for name, m in METRICS.items() if m["histogram"])
             raise ValueError(f"unknown metric {metric!r}, expected one of {known}")
         place, field = at["rows"], at["field"]
+        if "expected_response" in tags:
+            view = tags.pop("expected_response")
+            if field not in _VIEWS:
+                raise ValueError(f"{metric} cannot be filtered by expected_response; only http_req_duration can")
+            if view not in (True, "true"):
+                raise ValueError(f"expected_response=True is the successful-only view; got {view!r}")
+            field = _VIEWS[field]
         _no_tags(metric, tags, _ROW_TAGS[place])
         if place == "generator":
             return _native.Histogram.from_base64(self._data["generator"][field])
@@ -312,6 +347,24 @@ class Result:
             names = sorted({r["name"] for r in self._data["requests"]})
             raise ValueError(f"no request matches {tags}; names are {names}")
         return _merge(rows, field)
+
+    def timed_out_histogram(self, **tags: str) -> _native.Histogram:
+        """The times (µs) of the requests given up on at a timeout: lower bounds.
+
+        A subset of ``histogram("http_req_duration")`` with the same tags, as
+        ``Histogram.is_lower_bound`` takes it.
+        """
+        _no_tags("timed-out requests", tags, _ROW_TAGS["requests"])
+        rows = [self._data["total"]] if not tags else self._request_rows(**tags)
+        merged = _native.Histogram()
+        for r in rows:
+            if "timed_out_hist" in r:
+                merged.merge(_native.Histogram.from_base64(r["timed_out_hist"]))
+        return merged
+
+    def _request_rows(self, **tags: str) -> list[dict[str, Any]]:
+        """The stored rows of the requests matching ``tags`` (name, scenario, method)."""
+        return [r for r in self._data["requests"] if all(r.get(k) == v for k, v in tags.items())]
 
     def timeseries(self) -> Any:
         """One row per second × scenario × request name, as a pandas DataFrame.
@@ -358,7 +411,7 @@ class Result:
         """A compact summary table for notebooks."""
         import html
 
-        from horde.summary import ms_text
+        from horde.summary import latency_text
 
         rows = []
         for r in [self.total, *self.by_request] if len(self.by_request) > 1 else [self.total]:
@@ -366,8 +419,9 @@ class Result:
             label = "all requests" if r is self.total else f"{r.scenario} · {r.name}"
             rows.append(
                 f"<tr><td>{html.escape(label)}</td><td>{r.requests:,}</td>"
-                f"<td>{100 * r.failed / max(r.requests, 1):.2f}%</td><td>{ms_text(rt.p50_ms)}</td>"
-                f"<td>{ms_text(rt.p95_ms)}</td><td>{ms_text(rt.p99_ms)}</td><td>{ms_text(rt.max_ms)}</td></tr>"
+                f"<td>{100 * r.failed / max(r.requests, 1):.2f}%</td>"
+                + "".join(f"<td>{latency_text(rt, f)}</td>" for f in ("p50_ms", "p95_ms", "p99_ms", "max_ms"))
+                + "</tr>"
             )
         verdicts = "".join(
             f"<li>{'✓' if t['ok'] else '✗'} {html.escape(t['metric'])} {html.escape(t['expression'])}</li>"

@@ -35,9 +35,13 @@ def render(result: Result) -> str:
     lines.append("")
     lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
     lines.append(_latency_row("response time", result.response_time))
+    if total.failed:
+        lines.append(_latency_row("successful only", result.expected_response_time))
     lines.append(_latency_row("service time", result.service_time))
     if _open_model(result):
         lines.append(_latency_row("send lag", result.send_lag))
+    if total.timed_out:
+        lines.append(f"  {timed_out_line(total.requests, total.timed_out)}")
     lines.append("")
     lines.append(_row("generator", generator_line(result)))
     lines.append(_row("", _reading(result)))
@@ -125,17 +129,22 @@ def _row(label: str, value: str) -> str:
 
 
 def _latency_row(label: str, lat: Latency) -> str:
-    values = (
-        lat.mean_ms,
-        lat.min_ms,
-        lat.p50_ms,
-        lat.max_ms,
-        lat.p90_ms,
-        lat.p95_ms,
-        lat.p99_ms,
-        lat.p999_ms,
+    fields = ("mean_ms", "min_ms", "p50_ms", "max_ms", "p90_ms", "p95_ms", "p99_ms", "p999_ms")
+    return f"  {label:<16}" + "".join(f"{latency_text(lat, f):>10}" for f in fields)
+
+
+def latency_text(lat: Latency, field: str) -> str:
+    """One statistic of ``lat`` (e.g. ``"p95_ms"``) for humans, ``≥`` before a lower bound."""
+    return ("≥" if field in lat.lower_bounds else "") + ms_text(getattr(lat, field))
+
+
+def timed_out_line(requests: int, timed_out: int) -> str:
+    """What a "≥" means, with the share of requests behind it."""
+    share = 100.0 * timed_out / requests if requests else 0.0
+    return (
+        f"≥ a lower bound: {timed_out} requests ({share:.1f}%) timed out and count at their timeout; "
+        "they would have taken longer"
     )
-    return f"  {label:<16}" + "".join(f"{ms_text(v):>10}" for v in values)
 
 
 def trend_ms(s: dict[str, Any]) -> dict[str, float]:
