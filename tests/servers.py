@@ -147,6 +147,31 @@ class StallServer:
         self.sock.close()
 
 
+class CapacityServer:
+    """tests/capacity_server.py in its own process: ``slots`` × ``service_ms`` (capacity
+    ``1000 × slots / service_ms`` req/s), past capacity queueing, shedding or collapsing."""
+
+    def __init__(
+        self, slots: int, service_ms: float, mode: str = "queue", queue: int = 0, record: str | None = None
+    ) -> None:
+        self.capacity = 1000.0 * slots / service_ms
+        cmd = [sys.executable, str(Path(__file__).with_name("capacity_server.py")), "--slots", str(slots)]
+        cmd += ["--service-ms", str(service_ms), "--mode", mode, "--queue", str(queue)]
+        if record:
+            cmd += ["--record", record]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        assert self.proc.stdout is not None
+        self.port = int(self.proc.stdout.readline())
+        wait_for_port(self.port)
+
+    def url(self, path: str = "/") -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def stop(self) -> None:
+        self.proc.kill()
+        self.proc.wait()
+
+
 class DemoShop:
     """horde's bundled demo shop in a subprocess on a free port."""
 

@@ -24,6 +24,7 @@ Example:
 # This is the public API.
 from horde._native import Histogram, __version__
 from horde.attack import attack, attack_plan
+from horde.capacity import Capacity, breakpoint, load_capacity
 from horde.checks import body_contains, cookie, header, json_path, regex, status
 from horde.client import Dns, Tls
 from horde.data import csv, json_rows, values
@@ -67,6 +68,7 @@ from horde.test import Test
 __all__ = [
     "DEFAULTS",
     "METRICS",
+    "Capacity",
     "Dns",
     "Histogram",
     "HordeError",
@@ -83,6 +85,7 @@ __all__ = [
     "attack",
     "attack_plan",
     "body_contains",
+    "breakpoint",
     "choose",
     "constant_arrival_rate",
     "constant_vus",
@@ -100,6 +103,7 @@ __all__ = [
     "json_path",
     "json_rows",
     "load",
+    "load_capacity",
     "maybe",
     "mix",
     "options",

@@ -462,6 +462,8 @@ def load(path: str | PathLike[str]) -> Result:
         data = json.loads(text)
     except ValueError:
         data = None
+    if isinstance(data, dict) and data.get("kind") == "capacity":
+        raise ValueError(f"{path} is a breakpoint search: read it with horde.load_capacity()")
     if not isinstance(data, dict) or "total" not in data or "version" not in data:
         raise ValueError(f"{path} is not a horde result file")
     if "summary" not in data or any("shape" not in s for s in data.get("scenarios", [])):
