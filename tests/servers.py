@@ -170,6 +170,8 @@ class CapacityServer:
     def stop(self) -> None:
         self.proc.kill()
         self.proc.wait()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
 
 
 class DemoShop:

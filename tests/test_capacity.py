@@ -1,0 +1,65 @@
+"""Breakpoint search against servers of known capacity (tests/capacity_server.py: S slots × T ms of
+service, so at most 1000·S/T requests a second): the capacity found is within 5 % of the truth, it
+comes with its bracket and knee, a saved search loads back to the same verdict, a search the test
+itself limits reports no capacity, and bad input is refused before any load."""
+
+from __future__ import annotations
+
+import pytest
+
+import horde as h
+from servers import CapacityServer
+
+
+@pytest.mark.parametrize(("slots", "service_ms"), [(1, 20.0), (4, 2.0)], ids=["50/s", "2000/s"])
+def test_the_capacity_found_is_the_servers(slots, service_ms, tmp_path):
+    server = CapacityServer(slots, service_ms)
+    try:
+        c = h.breakpoint(server.url(), rates=(server.capacity / 8, server.capacity * 8), progress=None)
+    finally:
+        server.stop()
+    assert c.capacity is not None, c.summary()
+    assert c.capacity == pytest.approx(server.capacity, rel=0.05), c.summary()
+    lo, hi = c.bracket
+    assert lo == c.capacity and (hi - lo) / lo <= 0.02 + 1e-9
+    # Latency is flat until the slots are all busy: the knee is at the capacity, not below it.
+    assert c.knee is not None and c.knee >= 0.9 * server.capacity, c.summary()
+    curves = c.curves()
+    assert [r["rate"] for r in curves] == sorted(r["rate"] for r in curves)
+    # Above capacity the server still completes at its capacity (it queues): goodput plateaus.
+    over = [r for r in curves if r["rate"] > 1.1 * server.capacity]
+    assert over and all(r["completed_per_s"] <= 1.05 * server.capacity for r in over)
+    text = c.summary()
+    assert "capacity" in text and "knee" in text and "bracket" in text
+    # A saved search is judged again from its trials, to the same verdict.
+    c.save(tmp_path / "search.json")
+    back = h.load_capacity(tmp_path / "search.json")
+    assert back.verdict == c.verdict and back.summary() == text
+    with pytest.raises(ValueError, match="breakpoint search: read it with horde.load_capacity"):
+        h.load(tmp_path / "search.json")
+
+
+def test_too_few_vus_is_reported_instead_of_a_capacity():
+    # 1,000 req/s at 50 ms keeps 50 requests in flight; the search may use 4 VUs.
+    server = CapacityServer(100, 50.0)
+    try:
+        c = h.breakpoint(server.url(), rates=(200, 2000), max_vus=4, progress=None)
+    finally:
+        server.stop()
+    assert c.capacity is None
+    assert "no capacity: the test itself limited the run at 200/s" in c.why_none
+    assert "raise max_vus" in c.summary()
+
+
+def test_bad_input_is_refused_before_any_load():
+    url = "http://127.0.0.1:9/"  # discard port: nothing may be sent
+    with pytest.raises(h.PlanError, match="p99<500"):
+        h.breakpoint(url, slo={"http_req_duration": "p99<500"}, progress=None)
+    with pytest.raises(ValueError, match="0 < lowest < highest, got \\(500, 100\\)"):
+        h.breakpoint(url, rates=(500, 100), progress=None)
+    with pytest.raises(ValueError, match="precision must be a share between 0 and 1.*got 0"):
+        h.breakpoint(url, precision=0, progress=None)
+    with pytest.raises(ValueError, match="hold must be at least 3s"):
+        h.breakpoint(url, hold="1s", progress=None)
+    with pytest.raises(TypeError, match="target must be a journey or a URL"):
+        h.breakpoint(42, progress=None)  # type: ignore[arg-type]
