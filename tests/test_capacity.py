@@ -28,14 +28,14 @@ def test_the_capacity_found_is_the_servers(slots, service_ms, tmp_path):
     assert [r["rate"] for r in curves] == sorted(r["rate"] for r in curves)
     # Above capacity the server still completes at its capacity (it queues): goodput plateaus.
     over = [r for r in curves if r["rate"] > 1.1 * server.capacity]
-    assert over and all(r["completed_per_s"] <= 1.05 * server.capacity for r in over)
+    assert over and all(r["delivered_per_s"] <= 1.05 * server.capacity for r in over)
     text = c.summary()
     assert "capacity" in text and "knee" in text and "bracket" in text
     # A saved search is judged again from its trials, to the same verdict.
     c.save(tmp_path / "search.json")
     back = h.load_capacity(tmp_path / "search.json")
     assert back.verdict == c.verdict and back.summary() == text
-    with pytest.raises(ValueError, match="breakpoint search: read it with horde.load_capacity"):
+    with pytest.raises(ValueError, match=r"breakpoint search: read it with horde\.load_capacity"):
         h.load(tmp_path / "search.json")
 
 
@@ -57,7 +57,7 @@ def test_bad_input_is_refused_before_any_load():
         h.breakpoint(url, slo={"http_req_duration": "p99<500"}, progress=None)
     with pytest.raises(ValueError, match="0 < lowest < highest, got \\(500, 100\\)"):
         h.breakpoint(url, rates=(500, 100), progress=None)
-    with pytest.raises(ValueError, match="precision must be a share between 0 and 1.*got 0"):
+    with pytest.raises(ValueError, match=r"precision must be a share between 0 and 1.*got 0"):
         h.breakpoint(url, precision=0, progress=None)
     with pytest.raises(ValueError, match="hold must be at least 3s"):
         h.breakpoint(url, hold="1s", progress=None)

@@ -269,17 +269,16 @@ fn emit(
     // Each worker's peak is at least the VUs it had at the boundary.
     let mut peak = 0;
     for (i, s) in f.scenarios.iter().enumerate() {
-        let started: u64 = plan.scenarios[i]
-            .journeys
-            .iter()
-            .map(|(_, jk)| f.journeys[*jk].started)
-            .sum();
+        let journeys = || plan.scenarios[i].journeys.iter().map(|(_, jk)| &f.journeys[*jk]);
+        let started: u64 = journeys().map(|j| j.started).sum();
+        let finished: u64 = journeys().map(|j| j.completed + j.aborted).sum();
         out.scenario_series.push(ScenarioPoint {
             second,
             scenario: plan.scenarios[i].name.clone(),
             vus: s.vus,
             target_vus: s.target_vus,
             iterations: started,
+            finished,
             scheduled: s.scheduled,
             dropped_iterations: s.dropped_iterations,
         });

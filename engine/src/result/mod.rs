@@ -222,6 +222,10 @@ pub struct ScenarioPoint {
     pub target_vus: u64,
     /// Iterations started.
     pub iterations: u64,
+    /// Iterations that ended in this second: completed, or ended early by a failure (what a
+    /// system under test delivered, in sessions).
+    #[serde(default)]
+    pub finished: u64,
     /// Arrivals due (open model).
     pub scheduled: u64,
     /// Arrivals dropped.

@@ -51,7 +51,7 @@ from typing import Any
 
 from horde._units import seconds
 from horde.executors import constant_arrival_rate
-from horde.result import Result
+from horde.result import Latency, Result
 from horde.steps import Journey, Request, get, journey
 from horde.test import Test
 
@@ -74,10 +74,10 @@ class Trial:
     phase: str  # "bracket" or "refine"
     outcome: str  # "pass", "fail", "generator" (horde could not deliver) or "test" (VU cap too low)
     reasons: tuple[str, ...]
-    completed_per_s: float  # over the steady seconds, failures included
-    goodput_per_s: float  # successful completions per second over the steady seconds
+    delivered_per_s: float  # sessions (requests, for a URL) that finished per steady second
+    goodput_per_s: float  # successful requests per steady second
     error_ratio: float
-    p50_ms: float
+    p50_ms: float  # of the request the SLO names, else of every request
     p99_ms: float
     p99_lower_bound: bool
     result: Result = field(repr=False, compare=False)
@@ -100,12 +100,39 @@ class Verdict:
     at_capacity: Trial | None
 
 
-def _steady(result: Result, hold_s: float) -> list[dict[str, Any]]:
-    """The per-second totals of the trial's steady seconds (all but the first and the last)."""
-    rows = {p["second"]: p for p in result.to_dict().get("total_series", [])}
-    last = max(1, math.ceil(hold_s - 1e-9) - 1)
-    empty = {"requests": 0, "failed": 0, "response_time": {"p50": 0, "p99": 0}}
-    return [rows.get(s, {**empty, "second": s}) for s in range(1, last)]
+def _steady_seconds(hold_s: float) -> range:
+    """A trial's steady seconds: all but the first and the last."""
+    return range(1, max(2, math.ceil(hold_s - 1e-9) - 1))
+
+
+def _focus_name(conditions: Mapping[str, Sequence[str]]) -> str | None:
+    """The request an SLO's latency condition names (``http_req_duration{name:checkout}``), if any."""
+    for metric in conditions:
+        m = re.fullmatch(r"http_req_duration\{(.*)\}", metric.replace(" ", ""))
+        if m:
+            tags = dict(t.split(":", 1) for t in m.group(1).split(",") if ":" in t)
+            if "name" in tags:
+                return tags["name"]
+    return None
+
+
+def _latency(result: Result, focus: str | None) -> tuple[Latency, dict[int, float]]:
+    """The latency the question is about, and its p99 per second (ms).
+
+    That of the request the SLO names, else of every request.
+    """
+    rows = result.to_dict()
+    per_second: dict[int, float] = {}
+    if focus is None:
+        for p in rows.get("total_series", []):
+            per_second[p["second"]] = p["response_time"]["p99"] / 1000
+        return result.response_time, per_second
+    keys = {i for i, r in enumerate(rows["requests"]) if r["name"] == focus}
+    stats = [r for r in result.by_request if r.name == focus]
+    for p in rows["series"]:
+        if p["key"] in keys:
+            per_second[p["second"]] = max(per_second.get(p["second"], 0.0), p["response_time"]["p99"] / 1000)
+    return (stats[0].response_time if stats else result.response_time), per_second
 
 
 def _mann_kendall_rising(values: Sequence[float]) -> bool:
@@ -119,21 +146,27 @@ def _mann_kendall_rising(values: Sequence[float]) -> bool:
     return z > TREND_Z
 
 
-def _trial(rate: float, hold_s: float, phase: str, result: Result, lag_budget_ms: float) -> Trial:
+def _trial(rate: float, hold_s: float, phase: str, result: Result, question: Mapping[str, Any]) -> Trial:
     """Judges one trial's result (pure: a loaded result is judged the same).
 
     The generator is what limited a trial when the engine says so *and* it mattered to this
-    question: its workers were busy (≥ 90 %), or requests left later than ``lag_budget_ms`` (a
-    tenth of the SLO's tightest latency bound) at p99. An idle worker woken a millisecond late by
-    a shared host distorts a 5 ms response time, not a "p(99)<500" verdict.
+    question: its workers were busy (≥ 90 %), or requests left later than the lag budget (a tenth
+    of the SLO's tightest latency bound) at p99. An idle worker woken a millisecond late by a
+    shared host distorts a 5 ms response time, not a "p(99)<500" verdict.
     """
-    steady = _steady(result, hold_s)
-    n = max(len(steady), 1)
-    completed = sum(p["requests"] for p in steady) / n
-    good = sum(p["requests"] - p["failed"] for p in steady) / n
+    steady = _steady_seconds(hold_s)
+    n = len(steady)
+    finished: dict[int, int] = {}
+    for p in result.scenario_series:
+        finished[p["second"]] = finished.get(p["second"], 0) + p.get("finished", 0)
+    delivered = sum(finished.get(s, 0) for s in steady) / n
+    good_rows = {p["second"]: p["requests"] - p["failed"] for p in result.to_dict().get("total_series", [])}
+    good = sum(good_rows.get(s, 0) for s in steady) / n
+    latency, p99_per_second = _latency(result, question.get("focus"))
     reasons: list[str] = []
     dropped = sum(s.get("dropped_iterations", 0) for s in result.scenarios)
     busy = float(result.generator.get("busy_ratio", 0.0))
+    lag_budget_ms = float(question["lag_budget_ms"])
     generator_bound = result.limited_by == "generator" and (busy >= 0.9 or result.send_lag.p99_ms > lag_budget_ms)
     if generator_bound:
         outcome = "generator"
@@ -144,13 +177,13 @@ def _trial(rate: float, hold_s: float, phase: str, result: Result, lag_budget_ms
     else:
         if result.stopped_early:
             reasons.append(f"stopped early: {result.stopped_early}")
-        # One request either way is the second boundaries' rounding, not a shortfall.
-        if completed * n < DELIVERED * rate * n - 1:
-            reasons.append(f"completed {completed:.1f}/s of {rate:g}/s offered")
+        # One session either way is the second boundaries' rounding, not a shortfall.
+        if delivered * n < DELIVERED * rate * n - 1:
+            reasons.append(f"delivered {delivered:.1f}/s of {rate:g}/s offered")
         failed = [f"{t['metric']} {t['expression']}" for t in result.thresholds if not t["ok"]]
         if failed:
             reasons.append("SLO failed: " + ", ".join(failed))
-        p99s = [p["response_time"]["p99"] / 1000 for p in steady]
+        p99s = [p99_per_second.get(s, 0.0) for s in steady]
         third = max(1, len(p99s) // 3)
         first, last = sorted(p99s[:third]), sorted(p99s[-third:])
         if (
@@ -169,12 +202,12 @@ def _trial(rate: float, hold_s: float, phase: str, result: Result, lag_budget_ms
         phase=phase,
         outcome=outcome,
         reasons=tuple(reasons),
-        completed_per_s=completed,
+        delivered_per_s=delivered,
         goodput_per_s=good,
         error_ratio=total.failed / total.requests if total.requests else 0.0,
-        p50_ms=total.response_time.p50_ms,
-        p99_ms=total.response_time.p99_ms,
-        p99_lower_bound="p99_ms" in total.response_time.lower_bounds,
+        p50_ms=latency.p50_ms,
+        p99_ms=latency.p99_ms,
+        p99_lower_bound="p99_ms" in latency.lower_bounds,
         result=result,
     )
 
@@ -212,8 +245,7 @@ class Capacity:
 
     def __init__(self, data: dict[str, Any]) -> None:
         self._data = data
-        budget = data["lag_budget_ms"]
-        self.trials = [_trial(t["rate"], t["hold_s"], t["phase"], Result(t["result"]), budget) for t in data["trials"]]
+        self.trials = [_trial(t["rate"], t["hold_s"], t["phase"], Result(t["result"]), data) for t in data["trials"]]
         self.verdict = judge(self.trials, data["hold_s"])
 
     @property
@@ -251,7 +283,7 @@ class Capacity:
         return [
             {
                 "rate": t.rate,
-                "completed_per_s": t.completed_per_s,
+                "delivered_per_s": t.delivered_per_s,
                 "goodput_per_s": t.goodput_per_s,
                 "p50_ms": t.p50_ms,
                 "p99_ms": t.p99_ms,
@@ -283,7 +315,7 @@ class Capacity:
         if v.at_capacity is not None:
             t = v.at_capacity
             lines.append(
-                f"  at capacity: goodput {t.goodput_per_s:.1f}/s, p50 {t.p50_ms:.2f} ms, "
+                f"  at capacity: {t.goodput_per_s:.1f} successful requests/s, p50 {t.p50_ms:.2f} ms, "
                 f"p99 {'≥' if t.p99_lower_bound else ''}{t.p99_ms:.2f} ms, errors {100 * t.error_ratio:.2f} %"
             )
         if v.knee is not None and v.baseline_p50_ms is not None:
@@ -292,11 +324,15 @@ class Capacity:
                 f"(median ≥ {KNEE_FACTOR:g}× the unloaded {v.baseline_p50_ms:.2f} ms)"
             )
         lines += ["", f"  {len(self.trials)} trials in {self.elapsed_s:.0f} s:"]
-        lines.append("        rate   hold  phase    completed/s  goodput/s     p50 ms     p99 ms  errors  verdict")
+        focus = self._data.get("focus")
+        lines.append(
+            f"        rate   hold  phase    delivered/s   ok req/s     p50 ms     p99 ms  errors  verdict"
+            f"{f'   (latency of {focus!r})' if focus else ''}"
+        )
         for t in self.trials:
             why = f" — {'; '.join(t.reasons)}" if t.reasons else ""
             lines.append(
-                f"  {t.rate:>10.4g} {t.hold_s:>5.0f}s  {t.phase:<8} {t.completed_per_s:>11.1f} {t.goodput_per_s:>10.1f}"
+                f"  {t.rate:>10.4g} {t.hold_s:>5.0f}s  {t.phase:<8} {t.delivered_per_s:>11.1f} {t.goodput_per_s:>10.1f}"
                 f" {t.p50_ms:>10.2f} {('≥' if t.p99_lower_bound else '') + f'{t.p99_ms:.2f}':>10}"
                 f" {100 * t.error_ratio:>6.2f}%  {t.outcome}{why}"
             )
@@ -428,6 +464,7 @@ def breakpoint(
         "step_s": step_s,
         "recovery_s": recovery_s,
         "lag_budget_ms": lag_budget_ms,
+        "focus": _focus_name(conditions),
         "trials": [],
         "elapsed_s": 0.0,
     }
@@ -436,10 +473,10 @@ def breakpoint(
     def attempt(rate: float, phase: str, length: float) -> Trial:
         result = trial_test(rate, length).run(progress=None)
         data["trials"].append({"rate": rate, "hold_s": length, "phase": phase, "result": result.to_dict()})
-        t = _trial(rate, length, phase, result, lag_budget_ms)
+        t = _trial(rate, length, phase, result, data)
         trials.append(t)
         say(
-            f"{phase:<8} {rate:>10.4g}/s  completed {t.completed_per_s:.1f}/s  p99 {t.p99_ms:.2f} ms  "
+            f"{phase:<8} {rate:>10.4g}/s  delivered {t.delivered_per_s:.1f}/s  p99 {t.p99_ms:.2f} ms  "
             f"→ {t.outcome}{' — ' + '; '.join(t.reasons) if t.reasons else ''}"
         )
         return t

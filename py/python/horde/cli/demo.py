@@ -31,6 +31,13 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="run the founding story: a naive test passes, a realistic one fails",
         description="run the naive and the realistic test against the bundled demo shop",
     )
+    d.add_argument(
+        "question",
+        nargs="?",
+        choices=("story", "capacity"),
+        default="story",
+        help="story: the naive and the realistic test (default); capacity: at what load does checkout fall over?",
+    )
     d.add_argument("--shoppers", type=int, default=200, help="peak concurrent shoppers (default 200)")
     d.add_argument("--quiet", "-q", action="store_true", help="print only the verdicts")
     d.set_defaults(handler=demo)
@@ -93,6 +100,8 @@ def demo(args: argparse.Namespace) -> int:
     """Runs the naive and the realistic test and prints both verdicts side by side."""
     from horde.demo import story
 
+    if args.question == "capacity":
+        return capacity(args)
     if not args.quiet:
         print(STORY)
     try:
@@ -111,6 +120,44 @@ def demo(args: argparse.Namespace) -> int:
     if not args.quiet:
         print("\n" + real.summary() + "\n")
     print(verdicts(naive, real, args.shoppers))
+    return EXIT_OK
+
+
+def capacity(args: argparse.Namespace) -> int:
+    """Finds the demo shop's checkout capacity and shows it beside the figure its pool implies."""
+    from horde.demo import story
+    from horde.demo.shop import Settings
+
+    s = Settings()
+    expected = story.analytic_capacity(s)
+    if not args.quiet:
+        print(
+            "At what load does checkout fall over? horde searches for the highest rate of checkouts the\n"
+            f"demo shop sustains with p99 < 500 ms and under 1 % failed. Its checkout holds one of {s.pool_size}\n"
+            f"database connections for {s.queries_per_checkout} × {s.query_ms:g} ms, so it cannot do more "
+            f"than {expected:.1f} checkouts/s.\n",
+            flush=True,
+        )
+    try:
+        proc, url = _start_shop()
+    except RuntimeError as e:
+        sys.stderr.write(f"horde demo: {e}\n")
+        return EXIT_ERROR
+    try:
+        found = story.checkout_capacity(url, progress=None if args.quiet else "auto")
+    finally:
+        proc.kill()
+        proc.wait()
+    print(found.summary())
+    print()
+    if found.capacity is None:
+        print(f"  no capacity figure to compare with the pool's {expected:.1f} checkouts/s: {found.why_none}")
+        return EXIT_ERROR
+    off = 100 * (found.capacity - expected) / expected
+    print(
+        f"  measured {found.capacity:.1f} checkouts/s; the pool allows {s.pool_size} / ({s.queries_per_checkout} × "
+        f"{s.query_ms:g} ms) = {expected:.1f} ({off:+.1f} %)"
+    )
     return EXIT_OK
 
 

@@ -7,8 +7,12 @@ the demo runs in about a minute. Both use the same thresholds.
 
 from __future__ import annotations
 
+from typing import Any
+
 import horde as h
+from horde.capacity import Capacity
 from horde.data import Data
+from horde.demo.shop import Settings
 from horde.steps import Journey
 
 THRESHOLDS = {
@@ -103,3 +107,41 @@ def realistic_test(base_url: str, shoppers: int = 200, pace: float = 0.5) -> h.T
         },
         thresholds=THRESHOLDS,
     )
+
+
+def capacity_journey() -> Journey:
+    """The part of a shopper's session that reaches the database: add to cart, then check out.
+
+    Arrivals of this journey are checkouts, so its capacity is the shop's checkout capacity.
+    """
+    return h.journey(
+        "add and check out",
+        h.post(
+            "/v1/cart/items",
+            name="add to cart",
+            json={"product_id": "prod-123", "quantity": 1},
+            check=h.status(201),
+            extract={"cart_id": h.json_path("$.cart_id")},
+        ),
+        h.post(
+            "/v1/checkout",
+            name="checkout",
+            check=h.status(200),
+            json={"cart_id": "${cart_id}", "payment_method_id": "pm-test-visa", "shipping_address": ADDRESS},
+        ),
+    )
+
+
+#: The SLO of the capacity question: checkouts answered within half a second, under 1 % failed.
+CAPACITY_SLO = {"http_req_duration{name:checkout}": "p(99)<500", "http_req_failed": "rate<0.01"}
+
+
+def checkout_capacity(base_url: str, progress: Any = "auto") -> Capacity:
+    """Finds the shop's checkout capacity (checkouts per second) under :data:`CAPACITY_SLO`."""
+    return h.breakpoint(capacity_journey(), base_url=base_url, slo=CAPACITY_SLO, rates=(4, 400), progress=progress)
+
+
+def analytic_capacity(settings: Settings | None = None) -> float:
+    """Checkouts per second the shop's pool allows: connections / (queries × query time)."""
+    s = settings or Settings()
+    return s.pool_size / (s.queries_per_checkout * s.query_ms / 1000)
