@@ -42,6 +42,7 @@ from horde.executors import (
     shared_iterations,
 )
 from horde.facts import DEFAULTS, METRICS
+from horde.presets import load_test, smoke, soak, spike, stress
 from horde.result import Latency, RequestStats, Result, load
 from horde.steps import (
     choose,
@@ -104,6 +105,7 @@ __all__ = [
     "json_rows",
     "load",
     "load_capacity",
+    "load_test",
     "maybe",
     "mix",
     "options",
@@ -119,7 +121,11 @@ __all__ = [
     "request",
     "sessions",
     "shared_iterations",
+    "smoke",
+    "soak",
+    "spike",
     "status",
+    "stress",
     "think",
     "trend",
     "values",

@@ -348,6 +348,24 @@ class Result:
             raise ValueError(f"no request matches {tags}; names are {names}")
         return _merge(rows, field)
 
+    def recovery(self) -> Any:
+        """How long after the load dropped back the target was healthy again (:mod:`horde.analysis`)."""
+        from horde import analysis
+
+        return analysis.recovery(self)
+
+    def stress(self) -> Any:
+        """How the target failed at the highest load — graceful, degraded or catastrophic — and recovered."""
+        from horde import analysis
+
+        return analysis.stress(self)
+
+    def spike(self) -> Any:
+        """Errors, worst latency and drops during a spike, and the time to recover after it."""
+        from horde import analysis
+
+        return analysis.spike(self)
+
     def timed_out_histogram(self, **tags: str) -> _native.Histogram:
         """The times (µs) of the requests given up on at a timeout: lower bounds.
 

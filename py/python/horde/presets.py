@@ -1,0 +1,138 @@
+"""Test types as presets, each an ordinary scenario.
+
+Each is an arrival-rate executor with stages (open model: users arrive whatever the system does),
+so a preset can always be replaced by the stages it stands for, printed by
+``horde inspect``. What each answers, and how its result is read:
+
+========== ============================================= =========================================
+preset      shape (defaults)                              question, and the analysis that answers it
+========== ============================================= =========================================
+smoke       1 session/s for 1 min                         does the script work at all? (thresholds)
+load_test   ramp to ``rate`` over 1 min, hold 10 min      does it meet its SLOs at expected peak?
+                                                          (thresholds)
+stress      ``rate``/4 for 30 s, ramp to ``rate`` ×       how does it fail past capacity, and does
+            ``factor`` (2) over 1 min, hold 2 min, drop   it recover? (:meth:`Result.stress`)
+            back to ``rate``/4 and watch 1 min
+spike       ``rate`` for 30 s, jump to ``rate`` ×         does it survive a sudden jump, and how
+            ``factor`` (10) for 10 s, back to ``rate``    long until healthy? (:meth:`Result.spike`)
+            and watch 1 min
+soak        ramp to ``rate`` over 5 min, hold 4 h          what shows only with time (leaks, pools
+                                                          that drain)? (thresholds, per-second data)
+breakpoint  a search, not a shape: :func:`horde.breakpoint`  the maximum sustainable throughput
+========== ============================================= =========================================
+
+``rate`` is sessions (journey iterations) per second; turn concurrent users into a rate with
+:func:`horde.arrival_rate_for`. Every other keyword (``max_vus``, ``pre_allocated_vus``,
+``graceful_stop``, ``tags``, ...) goes to the executor.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from horde._units import seconds
+from horde.executors import Duration, Mix, Scenario, constant_arrival_rate, ramping_arrival_rate
+from horde.steps import Journey
+
+__all__ = ["load_test", "smoke", "soak", "spike", "stress"]
+
+
+def _rate(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number of sessions per second, got {value!r}")
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"{name} must be > 0 sessions per second, got {value!r}")
+    return float(value)
+
+
+def _factor(value: Any, name: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{name} must be a number, got {value!r}")
+    if not (math.isfinite(value) and value > 1):
+        raise ValueError(f"{name} must be > 1 (a multiple of the base rate), got {value!r}")
+    return float(value)
+
+
+def _length(value: Duration, name: str) -> str:
+    s = seconds(value, name)
+    if s <= 0:
+        raise ValueError(f"{name} must be longer than 0s, got {value!r}")
+    return f"{s:g}s"
+
+
+def smoke(journey: Journey | Mix, rate: float = 1.0, duration: Duration = "1m", **executor: Any) -> Scenario:
+    """A little load, briefly: does the script run and do its checks pass?"""
+    return constant_arrival_rate(journey, rate=_rate(rate, "rate"), duration=_length(duration, "duration"), **executor)
+
+
+def load_test(
+    journey: Journey | Mix, rate: float, ramp: Duration = "1m", hold: Duration = "10m", **executor: Any
+) -> Scenario:
+    """The expected peak: ramp to ``rate`` sessions/s over ``ramp``, hold it for ``hold``."""
+    r = _rate(rate, "rate")
+    return ramping_arrival_rate(
+        journey, start_rate=0, stages=[(_length(ramp, "ramp"), r), (_length(hold, "hold"), r)], **executor
+    )
+
+
+def soak(
+    journey: Journey | Mix, rate: float, ramp: Duration = "5m", hold: Duration = "4h", **executor: Any
+) -> Scenario:
+    """Moderate load for hours: ``rate`` sessions/s held for ``hold`` after a ``ramp``."""
+    return load_test(journey, rate, ramp=ramp, hold=hold, **executor)
+
+
+def stress(
+    journey: Journey | Mix,
+    rate: float,
+    factor: float = 2.0,
+    base: float | None = None,
+    warm: Duration = "30s",
+    ramp: Duration = "1m",
+    hold: Duration = "2m",
+    observe: Duration = "1m",
+    **executor: Any,
+) -> Scenario:
+    """Past the expected peak, and back: read the result with :meth:`Result.stress`.
+
+    From ``base`` (``rate``/4), ramp to ``rate`` × ``factor``, hold, drop back to ``base`` and
+    watch it recover.
+    """
+    r, f = _rate(rate, "rate"), _factor(factor, "factor")
+    b = _rate(base, "base") if base is not None else r / 4
+    if b >= r * f:
+        raise ValueError(f"base ({b:g}/s) must be below rate × factor ({r * f:g}/s)")
+    stages = [
+        (_length(warm, "warm"), b),
+        (_length(ramp, "ramp"), r * f),
+        (_length(hold, "hold"), r * f),
+        ("1s", b),
+        (_length(observe, "observe"), b),
+    ]
+    return ramping_arrival_rate(journey, start_rate=b, stages=stages, **executor)
+
+
+def spike(
+    journey: Journey | Mix,
+    rate: float,
+    factor: float = 10.0,
+    warm: Duration = "30s",
+    length: Duration = "10s",
+    observe: Duration = "1m",
+    **executor: Any,
+) -> Scenario:
+    """A sudden jump: read the result with :meth:`Result.spike`.
+
+    ``rate`` sessions/s, then ``rate`` × ``factor`` for ``length``, then back to ``rate`` for
+    ``observe``.
+    """
+    r, f = _rate(rate, "rate"), _factor(factor, "factor")
+    stages = [
+        (_length(warm, "warm"), r),
+        ("1s", r * f),
+        (_length(length, "length"), r * f),
+        ("1s", r),
+        (_length(observe, "observe"), r),
+    ]
+    return ramping_arrival_rate(journey, start_rate=r, stages=stages, **executor)
