@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from cli import horde
 
 SCRIPT = """
@@ -92,3 +94,22 @@ def test_new_writes_a_starter_that_runs(tmp_path, nginx):
     p = horde("run", str(path), "-e", f"BASE_URL={nginx.url()}", "--duration", "2s", "--vus", "2", "-q")
     assert p.returncode == 0, p.stdout + p.stderr
     assert "home" in p.stdout and "second page" in p.stdout
+
+
+@pytest.mark.parametrize("kind", ["load", "smoke", "stress", "spike", "soak"])
+def test_new_writes_a_starter_for_each_test_type(tmp_path, nginx, kind):
+    path = tmp_path / f"{kind}.py"
+    assert horde("new", str(path), "--type", kind).returncode == 0
+    assert f"h.{'load_test' if kind == 'load' else kind}(journey" in path.read_text()
+    p = horde("run", str(path), "-e", f"BASE_URL={nginx.url()}", "--duration", "3s", "-q")
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert "home" in p.stdout
+
+
+def test_new_writes_a_breakpoint_search(tmp_path):
+    path = tmp_path / "capacity.py"
+    p = horde("new", str(path), "--type", "breakpoint")
+    assert p.returncode == 0 and f"python {path}" in p.stdout
+    text = path.read_text()
+    compile(text, str(path), "exec")
+    assert "h.breakpoint(" in text and "capacity.summary()" in text

@@ -40,6 +40,7 @@ def test_a_server_that_sheds_fast_fails_gracefully_and_recovers_at_once(tmp_path
     assert s.overload_error_ratio == pytest.approx(0.375, abs=0.05) and s.timeout_share == 0
     assert s.recovery.recovery_s is not None and s.recovery.recovery_s <= 2, s.text()
     assert "graceful" in s.text() and "recovered" in s.text()
+    assert s.text() in r.summary()
 
 
 def test_a_server_whose_throughput_collapses_is_catastrophic_and_does_not_recover(tmp_path):
@@ -88,6 +89,7 @@ def test_a_spike_on_the_demo_shop_reports_errors_worst_latency_and_recovery(tmp_
     assert s.recovery.recovery_s is not None and s.recovery.recovery_s <= 10, s.text()
     text = s.text()
     assert "spike:" in text and "failed during it" in text and "recovered" in text
+    assert text in r.summary()
     # The verdict is a function of the result: a saved one gives the same.
     r.save(tmp_path / "spike.json")
     assert h.load(tmp_path / "spike.json").spike() == s
@@ -96,11 +98,19 @@ def test_a_spike_on_the_demo_shop_reports_errors_worst_latency_and_recovery(tmp_
 def test_presets_are_the_stages_they_stand_for():
     j = h.journey("j", h.get("http://127.0.0.1:9/"))
     explicit = h.ramping_arrival_rate(
-        j, start_rate=5, stages=[("30s", 5), ("1s", 50), ("10s", 50), ("1s", 5), ("60s", 5)]
+        j,
+        start_rate=5,
+        stages=[("30s", 5), ("1s", 50), ("10s", 50), ("1s", 5), ("60s", 5)],
+        tags={"test_type": "spike"},
     )
     assert h.spike(j, rate=5) == explicit
-    assert h.stress(j, rate=100, warm="10s", ramp="20s", hold="30s", observe="40s") == h.ramping_arrival_rate(
-        j, start_rate=25, stages=[("10s", 25), ("20s", 200), ("30s", 200), ("1s", 25), ("40s", 25)]
+    assert h.stress(
+        j, rate=100, warm="10s", ramp="20s", hold="30s", observe="40s", tags={"team": "a"}
+    ) == h.ramping_arrival_rate(
+        j,
+        start_rate=25,
+        stages=[("10s", 25), ("20s", 200), ("30s", 200), ("1s", 25), ("40s", 25)],
+        tags={"test_type": "stress", "team": "a"},
     )
     assert h.load_test(j, rate=10) == h.ramping_arrival_rate(j, start_rate=0, stages=[("60s", 10), ("600s", 10)])
     assert h.smoke(j) == h.constant_arrival_rate(j, rate=1, duration="60s")

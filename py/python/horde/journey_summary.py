@@ -38,6 +38,9 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
             lines += _funnel(result, j, stats)
     if result.checks:
         lines += ["", "  CHECKS", *_checks(result)]
+    verdicts = test_type_verdicts(result)
+    if verdicts:
+        lines += ["", "  VERDICT", *("    " + line for v in verdicts for line in v.splitlines())]
     lines += ["", "  GENERATOR", "    " + _generator(result)]
     for s in result.scenarios:
         if s.get("expected_concurrency"):
@@ -54,6 +57,19 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
     if result.thresholds:
         lines += ["", f"  {'✓' if result.passed else '✗'} {verdict}"]
     return "\n".join(lines)
+
+
+def test_type_verdicts(result: Result) -> list[str]:
+    """The verdicts of the test types the run's scenarios were made as (``test_type`` tag)."""
+    kinds = {s.get("tags", {}).get("test_type") for s in result.scenarios}
+    out = []
+    for kind in ("stress", "spike"):
+        if kind in kinds:
+            try:
+                out.append(getattr(result, kind)().text())
+            except ValueError as e:
+                out.append(f"{kind}: no verdict — {e}")
+    return out
 
 
 def _stats(trend_stats: Sequence[str] | None) -> tuple[str, ...]:

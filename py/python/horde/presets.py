@@ -21,9 +21,10 @@ soak        ramp to ``rate`` over 5 min, hold 4 h          what shows only with 
 breakpoint  a search, not a shape: :func:`horde.breakpoint`  the maximum sustainable throughput
 ========== ============================================= =========================================
 
-``rate`` is sessions (journey iterations) per second; turn concurrent users into a rate with
-:func:`horde.arrival_rate_for`. Every other keyword (``max_vus``, ``pre_allocated_vus``,
-``graceful_stop``, ``tags``, ...) goes to the executor.
+Stress and spike scenarios carry the tag ``test_type`` (``stress``, ``spike``): the end-of-test
+summary and the report then give their verdict. ``rate`` is sessions (journey iterations) per
+second; turn concurrent users into a rate with :func:`horde.arrival_rate_for`. Every other keyword
+(``max_vus``, ``pre_allocated_vus``, ``graceful_stop``, ``tags``, ...) goes to the executor.
 """
 
 from __future__ import annotations
@@ -52,6 +53,14 @@ def _factor(value: Any, name: str) -> float:
     if not (math.isfinite(value) and value > 1):
         raise ValueError(f"{name} must be > 1 (a multiple of the base rate), got {value!r}")
     return float(value)
+
+
+def _tagged(kind: str, executor: dict[str, Any]) -> dict[str, Any]:
+    """The executor options with a ``test_type`` tag, which tells summaries which verdict to give."""
+    tags = executor.get("tags") or {}
+    if not isinstance(tags, dict):
+        return executor  # the executor names the problem
+    return {**executor, "tags": {"test_type": kind, **tags}}
 
 
 def _length(value: Duration, name: str) -> str:
@@ -110,7 +119,7 @@ def stress(
         ("1s", b),
         (_length(observe, "observe"), b),
     ]
-    return ramping_arrival_rate(journey, start_rate=b, stages=stages, **executor)
+    return ramping_arrival_rate(journey, start_rate=b, stages=stages, **_tagged("stress", executor))
 
 
 def spike(
@@ -135,4 +144,4 @@ def spike(
         ("1s", r),
         (_length(observe, "observe"), r),
     ]
-    return ramping_arrival_rate(journey, start_rate=r, stages=stages, **executor)
+    return ramping_arrival_rate(journey, start_rate=r, stages=stages, **_tagged("spike", executor))
