@@ -8,6 +8,8 @@ from __future__ import annotations
 import pytest
 
 import horde as h
+from browser import renders_in_chromium
+from cli import horde
 from servers import CapacityServer
 
 
@@ -37,6 +39,13 @@ def test_the_capacity_found_is_the_servers(slots, service_ms, tmp_path):
     assert back.verdict == c.verdict and back.summary() == text
     with pytest.raises(ValueError, match=r"breakpoint search: read it with horde\.load_capacity"):
         h.load(tmp_path / "search.json")
+    # The report: verdict, curves and trials, drawn.
+    out = tmp_path / "search.html"
+    p = horde("report", str(tmp_path / "search.json"), "-o", str(out))
+    assert p.returncode == 0, p.stderr
+    page = out.read_text()
+    assert "Throughput against offered load" in page and "capacity" in page and "<svg" in page
+    renders_in_chromium(out)
 
 
 def test_too_few_vus_is_reported_instead_of_a_capacity():
@@ -62,4 +71,4 @@ def test_bad_input_is_refused_before_any_load():
     with pytest.raises(ValueError, match="hold must be at least 3s"):
         h.breakpoint(url, hold="1s", progress=None)
     with pytest.raises(TypeError, match="target must be a journey or a URL"):
-        h.breakpoint(42, progress=None)  # type: ignore[arg-type]
+        h.breakpoint(42, progress=None)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 import horde as h
+from browser import renders_in_chromium
+from horde import report
 from servers import CapacityServer, DemoShop
 
 
@@ -93,6 +95,12 @@ def test_a_spike_on_the_demo_shop_reports_errors_worst_latency_and_recovery(tmp_
     # The verdict is a function of the result: a saved one gives the same.
     r.save(tmp_path / "spike.json")
     assert h.load(tmp_path / "spike.json").spike() == s
+    # The report gives the verdict and draws the recovery.
+    out = tmp_path / "spike.html"
+    report.write(r, out)
+    page = out.read_text()
+    assert "<h2>Verdict</h2>" in page and "Load, goodput and recovery" in page
+    renders_in_chromium(out)
 
 
 def test_presets_are_the_stages_they_stand_for():
@@ -123,7 +131,7 @@ def test_preset_input_is_checked_by_name():
     with pytest.raises(ValueError, match="rate must be > 0 sessions per second, got -3"):
         h.stress(j, rate=-3)
     with pytest.raises(TypeError, match="rate must be a number of sessions per second, got '10'"):
-        h.load_test(j, rate="10")  # type: ignore[arg-type]
+        h.load_test(j, rate="10")
     with pytest.raises(ValueError, match="hold must be longer than 0s"):
         h.stress(j, rate=10, hold=0)
 

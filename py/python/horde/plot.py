@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from horde._deps import optional
 
 if TYPE_CHECKING:
+    from horde.capacity import Capacity
     from horde.result import Result
 
-__all__ = ["by_request", "compare", "latency", "spectrum", "throughput"]
+__all__ = ["by_request", "capacity", "compare", "latency", "recovery", "spectrum", "throughput"]
 
 _COLORS = ("#1b6ca8", "#e07a1f", "#2a9d55", "#c0392b", "#7b4ea3", "#6d6d6d")
 
@@ -155,4 +156,98 @@ def compare(results: Sequence[Result], labels: Sequence[str] | None = None, metr
     right.grid(True, alpha=0.3)
     right.legend(loc="upper left")
     right.set_title("p95 over time")
+    return fig
+
+
+def capacity(search: Capacity) -> Any:
+    """A breakpoint search: delivered throughput and latency against the offered rate.
+
+    Each trial is a point (a circle passed, a cross failed); the capacity and the knee are marked.
+    """
+    plt = optional("matplotlib.pyplot", "horde.plot.capacity")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
+    rows = search.curves()
+    rates = [r["rate"] for r in rows]
+    top = max(rates, default=1.0)
+    left.plot([0, top], [0, top], ":", color=_COLORS[5], label="offered = delivered")
+    for passed, marker in ((True, "o"), (False, "x")):
+        pick = [r for r in rows if r["passed"] is passed]
+        label = "passed" if passed else "failed"
+        left.scatter(
+            [r["rate"] for r in pick],
+            [r["delivered_per_s"] for r in pick],
+            marker=marker,
+            label=label,
+            color=_COLORS[0] if passed else _COLORS[3],
+        )
+        right.scatter(
+            [r["rate"] for r in pick],
+            [r["p99_ms"] for r in pick],
+            marker=marker,
+            color=_COLORS[3],
+            label=f"p99 ({label})",
+        )
+        right.scatter(
+            [r["rate"] for r in pick],
+            [r["p50_ms"] for r in pick],
+            marker=marker,
+            color=_COLORS[0],
+            label=f"p50 ({label})",
+        )
+    for ax in (left, right):
+        if search.capacity is not None:
+            ax.axvline(search.capacity, color=_COLORS[2], label=f"capacity {search.capacity:.4g}/s")
+        if search.knee is not None:
+            ax.axvline(search.knee, color=_COLORS[1], linestyle="--", label=f"knee {search.knee:.4g}/s")
+        ax.set_xlabel("offered rate (per second)")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(loc="upper left", fontsize="small")
+    left.set_ylabel("delivered (per second)")
+    left.set_title("Throughput against offered load")
+    right.set_yscale("log")
+    right.set_ylabel("latency (ms)")
+    right.set_title("Latency against offered load")
+    return fig
+
+
+def recovery(result: Result, ax: Any = None) -> Any:
+    """A stress or spike run second by second: load offered, successful requests, failures, p99.
+
+    The raised load is shaded and the moment the target was healthy again marked.
+    """
+    from horde import analysis
+
+    fig, ax = _axes(ax)
+    rows = analysis.seconds(result)
+    secs = [r.second for r in rows]
+    ax.plot(secs, [r.offered for r in rows], "--", color=_COLORS[5], label="offered/s")
+    ax.plot(secs, [r.goodput for r in rows], color=_COLORS[0], label="successful/s")
+    ax.plot(secs, [r.failed for r in rows], color=_COLORS[3], label="failed/s")
+    ax.set_xlabel("seconds")
+    ax.set_ylabel("per second")
+    ax.grid(True, alpha=0.3)
+    twin = ax.twinx()
+    answered = [r for r in rows if r.requests]
+    twin.plot(
+        [r.second for r in answered],
+        [max(r.p99_ms, 1e-3) for r in answered],
+        color=_COLORS[1],
+        alpha=0.8,
+        label="p99 (ms)",
+    )
+    twin.set_yscale("log")
+    twin.set_ylabel("p99 (ms)")
+    try:
+        rec = analysis.recovery(result)
+    except ValueError:
+        rec = None
+    if rec is not None:
+        start, end = rec.disturbance
+        ax.axvspan(start, end + 1, color=_COLORS[3], alpha=0.08, label="raised load")
+        if rec.recovered_at is not None:
+            ax.axvline(rec.recovered_at, color=_COLORS[2], label=f"healthy again (+{rec.recovery_s:g} s)")
+    lines, labels = ax.get_legend_handles_labels()
+    more, more_labels = twin.get_legend_handles_labels()
+    ax.legend(lines + more, labels + more_labels, loc="upper left", fontsize="small")
+    ax.set_title("Load, goodput and recovery")
     return fig

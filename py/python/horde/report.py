@@ -17,6 +17,7 @@ from horde.journey_summary import FUNNEL_COLUMNS, funnel, observed_text
 from horde.summary import LIMITED_BY, latency_text, ms_text
 
 if TYPE_CHECKING:
+    from horde.capacity import Capacity
     from horde.result import Result
 
 _CSS = """
@@ -77,6 +78,12 @@ def render(result: Result) -> str:
     if result.thresholds:
         rows = [[_e(t["metric"]), _e(t["expression"]), _observed(t), _mark(t["ok"])] for t in result.thresholds]
         parts += ["<h2>Thresholds</h2>", _table(["metric", "condition", "observed", ""], rows)]
+    from horde.journey_summary import test_type_verdicts
+
+    verdicts = test_type_verdicts(result)
+    if verdicts:
+        parts += ["<h2>Verdict</h2>", *(f"<pre>{_e(v)}</pre>" for v in verdicts)]
+        parts.append(f"<figure>{_svg(plot.recovery(result))}</figure>")
     parts += ["<h2>Requests</h2>", _requests(result)]
     parts += [
         "<h2>Over time</h2>",
@@ -148,6 +155,55 @@ def _funnel(j: dict[str, Any]) -> str:
     return head + _table(list(FUNNEL_COLUMNS), rows)
 
 
-def write(result: Result, path: str | Path) -> None:
-    """Writes the report to ``path``."""
-    Path(path).write_text(render(result), encoding="utf-8")
+def render_capacity(search: Capacity) -> str:
+    """The report of a breakpoint search: verdict, curves and trials."""
+    from horde import plot
+
+    data = search.to_dict()
+    v = search.verdict
+    name = f"breakpoint of {data['target']}"
+    slo = ", ".join(f"{m} {e}" for m, es in search.slo.items() for e in es)
+    if v.capacity is not None and v.bracket is not None:
+        head = f"capacity {v.capacity:.4g} {data.get('unit', '/s')} (bracket {v.bracket[0]:.4g}–{v.bracket[1]:.4g})"
+    else:
+        head = v.why_none or "no verdict"
+    rows = [
+        [
+            f"{t.rate:.4g}",
+            f"{t.hold_s:g} s",
+            _e(t.phase),
+            f"{t.delivered_per_s:.1f}",
+            f"{t.goodput_per_s:.1f}",
+            f"{t.p50_ms:.2f}",
+            ("≥" if t.p99_lower_bound else "") + f"{t.p99_ms:.2f}",
+            f"{100 * t.error_ratio:.2f}%",
+            _mark(t.passed) + " " + _e("; ".join(t.reasons)),
+        ]
+        for t in search.trials
+    ]
+    parts = [
+        f"<h1>horde — {_e(name)}</h1>",
+        f"<div class=meta>SLO {_e(slo)} · {len(search.trials)} trials in {search.elapsed_s:.0f} s</div>",
+        f"<div class='verdict {'pass' if v.capacity is not None else 'fail'}'>{_e(head)}</div>",
+    ]
+    if v.knee is not None:
+        parts.append(f"<div class=note>knee: latency starts to climb by {v.knee:.4g}/s</div>")
+    parts += [
+        "<h2>Curves</h2>",
+        f"<figure>{_svg(plot.capacity(search))}</figure>",
+        "<h2>Trials</h2>",
+        _table(["rate", "hold", "phase", "delivered/s", "ok req/s", "p50 ms", "p99 ms", "errors", "verdict"], rows),
+    ]
+    body = "\n".join(parts)
+    return (
+        f"<!doctype html><html lang=en><head><meta charset=utf-8><title>horde — {_e(name)}</title>"
+        f"<style>{_CSS}</style></head><body>{body}</body></html>"
+    )
+
+
+def write(result: Result | Capacity, path: str | Path) -> None:
+    """Writes the report of a result or of a breakpoint search to ``path``."""
+    from horde.capacity import Capacity
+
+    text = render_capacity(result) if isinstance(result, Capacity) else render(result)
+    Path(path).write_text(text, encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from horde.cli import EXIT_ERROR, EXIT_OK
 from horde.result import Result, load
@@ -50,8 +51,15 @@ def report(args: argparse.Namespace) -> int:
     from horde import report as html
 
     try:
-        result = load(args.result)
-    except (OSError, ValueError) as e:
+        result: Any = load(args.result)
+    except ValueError as e:
+        if "breakpoint search" not in str(e):
+            sys.stderr.write(f"horde report: cannot read {args.result}: {e}\n")
+            return EXIT_ERROR
+        from horde.capacity import load_capacity
+
+        result = load_capacity(args.result)
+    except OSError as e:
         sys.stderr.write(f"horde report: cannot read {args.result}: {e}\n")
         return EXIT_ERROR
     html.write(result, args.output)
