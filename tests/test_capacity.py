@@ -72,3 +72,30 @@ def test_bad_input_is_refused_before_any_load():
         h.breakpoint(url, hold="1s", progress=None)
     with pytest.raises(TypeError, match="target must be a journey or a URL"):
         h.breakpoint(42, progress=None)
+
+
+def test_a_generator_that_cannot_keep_up_is_reported_instead_of_a_capacity(nginx):
+    # Each session spends a few milliseconds of horde's CPU (20,000 metric steps) before its
+    # request, on one worker: from a few hundred sessions a second horde, not nginx, is the limit.
+    spin = h.journey("spin", h.repeat(20_000, h.counter("spins", 1)), h.get(nginx.url(), name="page"))
+    c = h.breakpoint(spin, rates=(100, 20_000), workers=1, progress=None)
+    assert c.capacity is None, c.summary()
+    assert c.why_none.startswith("no capacity: at ") and "the generator could not deliver" in c.why_none
+    generator = [t for t in c.trials if t.outcome == "generator"]
+    assert len(generator) == 2 and generator[0].rate == generator[1].rate, "retried once, then stopped"
+
+
+def test_a_ramp_suggests_an_upper_bound_of_the_capacity(tmp_path):
+    server = CapacityServer(4, 8.0)  # 500/s
+    try:
+        one = h.journey("one", h.get(server.url()))
+        ramp = h.ramping_arrival_rate(one, start_rate=100, stages=[("12s", 1000)], max_vus=3000)
+        r = h.Test(scenarios={"s": ramp}, timeout="2s").run(progress=None)
+    finally:
+        server.stop()
+    estimate = r.capacity(p99_ms=500)
+    assert estimate.rate is not None, estimate.text()
+    assert 0.9 * server.capacity <= estimate.rate <= 1.3 * server.capacity, estimate.text()
+    assert estimate.broke_at > estimate.rate and "upper bound" in estimate.text()
+    r.save(tmp_path / "ramp.json")
+    assert h.load(tmp_path / "ramp.json").capacity(p99_ms=500) == estimate

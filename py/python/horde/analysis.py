@@ -16,6 +16,12 @@ Definitions (each a constant below, so a verdict can be checked by hand):
   baseline is not held to microseconds) and errors at most the baseline's plus 1 point.
 - **Recovery time.** From the end of the disturbance to the first second of ``HEALTHY_RUN``
   healthy seconds in a row; "did not recover" when *after* holds no such run.
+- **Capacity from a ramp.** Sliding windows of ``WINDOW`` seconds: a window *holds* when the
+  sessions finished kept up with those offered (≥ 99 %, give or take one a second), its worst
+  per-second p99 is within the bound and its errors under the limit. The estimate is the offered
+  rate of the last window that held before the first that did not. A ramp spends a second or two
+  at each rate, so a queue that grows slowly passes: the estimate is an upper bound, and
+  :func:`horde.breakpoint`, which holds each rate, is the answer to rely on.
 - **Stress: how it failed.** Over the seconds of the highest offered load, *goodput* (successful
   requests per second) against the best goodput of the run: *graceful* when it held at ≥ 80 % of
   its peak and the excess was refused fast (timeouts under half of the failures) with the
@@ -32,7 +38,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from horde.result import Result
 
-__all__ = ["Recovery", "Spike", "Stress", "recovery", "spike", "stress"]
+__all__ = ["RampCapacity", "Recovery", "Spike", "Stress", "capacity", "recovery", "spike", "stress"]
 
 RISE = 1.5  # offered load above this multiple of base is the disturbance
 HEALTHY_P99 = 2.0  # a healthy second's p99, as a multiple of the baseline's
@@ -40,6 +46,7 @@ HEALTHY_RUN = 3  # healthy seconds in a row that end a recovery
 GRACEFUL_GOODPUT = 0.8
 CATASTROPHIC_GOODPUT = 0.5
 BOUNDED_P99 = 10.0
+WINDOW = 3  # seconds per window of a ramp's capacity estimate
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,7 @@ class Second:
 
     second: int
     offered: float
+    finished: int
     requests: int
     failed: int
     timed_out: int
@@ -139,9 +147,11 @@ def seconds(result: Result) -> list[Second]:
     """The run second by second: load offered, and what the requests did."""
     data = result.to_dict()
     offered: dict[int, float] = {}
+    finished: dict[int, int] = {}
     for p in result.scenario_series:
         value = p["scheduled"] if p["scheduled"] else p["target_vus"]
         offered[p["second"]] = offered.get(p["second"], 0.0) + value
+        finished[p["second"]] = finished.get(p["second"], 0) + p.get("finished", 0)
     out = []
     for p in sorted(data.get("total_series", []), key=lambda p: p["second"]):
         ok = p.get("expected_time") or p["response_time"]
@@ -149,6 +159,7 @@ def seconds(result: Result) -> list[Second]:
             Second(
                 second=p["second"],
                 offered=offered.get(p["second"], 0.0),
+                finished=finished.get(p["second"], 0),
                 requests=p["requests"],
                 failed=p["failed"],
                 timed_out=p.get("timed_out", 0),
@@ -253,3 +264,51 @@ def spike(result: Result) -> Spike:
         dropped_iterations=dropped,
         recovery=rec,
     )
+
+
+@dataclass(frozen=True)
+class RampCapacity:
+    """The capacity a ramp suggests: an upper bound (module docstring)."""
+
+    rate: float | None  # offered per second in the last window that held
+    broke_at: float | None  # offered per second in the first window that did not
+    second: int | None  # where that window starts
+    why: str  # what failed in it, or why there is no estimate
+
+    def text(self) -> str:
+        """The estimate in a sentence."""
+        if self.rate is None:
+            return f"capacity from the ramp: none — {self.why}"
+        broke = f", broke at {self.broke_at:.4g}/s (second {self.second}: {self.why})" if self.broke_at else ""
+        return (
+            f"capacity from the ramp: about {self.rate:.4g}/s{broke} — an upper bound; "
+            "horde.breakpoint holds each rate and gives the answer to rely on"
+        )
+
+
+def capacity(result: Result, p99_ms: float = 500.0, max_error: float = 0.01) -> RampCapacity:
+    """The capacity a rising load suggests: the last window that kept up within the bounds."""
+    rows = [r for r in seconds(result) if r.second > 0]
+    if not any(r.offered for r in rows):
+        return RampCapacity(None, None, None, "the result has no offered load per second (an open-model run)")
+    last_good: float | None = None
+    for i in range(len(rows) - WINDOW + 1):
+        w = rows[i : i + WINDOW]
+        offered = sum(r.offered for r in w) / WINDOW
+        finished = sum(r.finished for r in w) / WINDOW
+        requests = sum(r.requests for r in w)
+        errors = sum(r.failed for r in w) / requests if requests else 0.0
+        worst = max(r.p99_ms for r in w)
+        why = []
+        if finished * WINDOW < 0.99 * offered * WINDOW - WINDOW:
+            why.append(f"finished {finished:.1f}/s of {offered:.4g}/s offered")
+        if worst > p99_ms:
+            why.append(f"p99 {worst:.1f} ms over {p99_ms:g} ms")
+        if errors > max_error:
+            why.append(f"{100 * errors:.1f} % failed")
+        if why:
+            if last_good is None:
+                return RampCapacity(None, offered, w[0].second, "the first window already failed: " + "; ".join(why))
+            return RampCapacity(last_good, offered, w[0].second, "; ".join(why))
+        last_good = max(last_good or 0.0, offered)
+    return RampCapacity(None, None, None, f"nothing broke up to {last_good or 0:.4g}/s: the capacity is higher")

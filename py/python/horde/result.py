@@ -348,6 +348,12 @@ class Result:
             raise ValueError(f"no request matches {tags}; names are {names}")
         return _merge(rows, field)
 
+    def capacity(self, p99_ms: float = 500.0, max_error: float = 0.01) -> Any:
+        """The capacity a rising load suggests (an upper bound; :func:`horde.breakpoint` holds each rate)."""
+        from horde import analysis
+
+        return analysis.capacity(self, p99_ms=p99_ms, max_error=max_error)
+
     def recovery(self) -> Any:
         """How long after the load dropped back the target was healthy again (:mod:`horde.analysis`)."""
         from horde import analysis
