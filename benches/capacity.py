@@ -2,8 +2,8 @@
 
 tests/capacity_server.py serves S slots × T ms (at most 1000·S/T requests a second, queueing the
 rest). For each setting, ``horde.breakpoint`` searches with its defaults (SLO p99 < 500 ms and
-under 1 % failed, precision 2 %, 4 s bracketing and 8 s refining trials) over rates from an
-eighth to eight times the capacity; one setting is searched three times more for the spread.
+under 1 % failed, precision 2 %, 4 s bracketing and 8 s refining trials) over rates from 0.15 to
+eight times the capacity (doubling from there never lands on the capacity itself); one setting is searched three times more for the spread.
 
     python benches/capacity.py            # prints a markdown table (benches/README.md has the latest)
 """
@@ -28,7 +28,9 @@ def search(slots: int, service_ms: float) -> tuple[float, float | None, tuple[fl
     server = CapacityServer(slots, service_ms)
     try:
         started = time.monotonic()
-        c = h.breakpoint(server.url(), rates=(server.capacity / 8, server.capacity * 8), progress=None)
+        # From 0.15× the capacity, so that doubling never lands on it exactly (0.15, 0.3, 0.6, 1.2):
+        # the answer must come from the bisection.
+        c = h.breakpoint(server.url(), rates=(server.capacity * 0.15, server.capacity * 8), progress=None)
         return server.capacity, c.capacity, c.bracket, time.monotonic() - started, len(c.trials)
     finally:
         server.stop()

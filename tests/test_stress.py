@@ -122,6 +122,17 @@ def test_presets_are_the_stages_they_stand_for():
     )
     assert h.load_test(j, rate=10) == h.ramping_arrival_rate(j, start_rate=0, stages=[("60s", 10), ("600s", 10)])
     assert h.smoke(j) == h.constant_arrival_rate(j, rate=1, duration="60s")
+    # The closed-model variants: the same shapes in VUs.
+    assert h.spike(j, vus=4, factor=5, warm="5s", length="5s", observe="5s") == h.ramping_vus(
+        j,
+        start_vus=4,
+        stages=[("5s", 4), ("1s", 20), ("5s", 20), ("1s", 4), ("5s", 4)],
+        tags={"test_type": "spike"},
+    )
+    assert h.load_test(j, vus=10, ramp="10s", hold="1m") == h.ramping_vus(
+        j, start_vus=0, stages=[("10s", 10), ("60s", 10)]
+    )
+    assert h.smoke(j, vus=2, duration="10s") == h.constant_vus(j, vus=2, duration="10s")
 
 
 def test_preset_input_is_checked_by_name():
@@ -134,6 +145,10 @@ def test_preset_input_is_checked_by_name():
         h.load_test(j, rate="10")
     with pytest.raises(ValueError, match="hold must be longer than 0s"):
         h.stress(j, rate=10, hold=0)
+    with pytest.raises(TypeError, match=r"give either rate= .* or vus= .*, not both"):
+        h.spike(j, rate=5, vus=5)
+    with pytest.raises(ValueError, match="vus must be a whole number ≥ 1, got 0"):
+        h.stress(j, vus=0)
 
 
 def test_a_result_without_a_disturbance_says_so(tmp_path):

@@ -21,10 +21,12 @@ soak        ramp to ``rate`` over 5 min, hold 4 h          what shows only with 
 breakpoint  a search, not a shape: :func:`horde.breakpoint`  the maximum sustainable throughput
 ========== ============================================= =========================================
 
-Stress and spike scenarios carry the tag ``test_type`` (``stress``, ``spike``): the end-of-test
-summary and the report then give their verdict. ``rate`` is sessions (journey iterations) per
-second; turn concurrent users into a rate with :func:`horde.arrival_rate_for`. Every other keyword
-(``max_vus``, ``pre_allocated_vus``, ``graceful_stop``, ``tags``, ...) goes to the executor.
+Open model by default; ``vus=`` instead of ``rate=`` gives the closed-model variant (VUs ramping
+through the same shape), for systems whose users wait for each answer. Stress and spike scenarios
+carry the tag ``test_type`` (``stress``, ``spike``): the end-of-test summary and the report then
+give their verdict. ``rate`` is sessions (journey iterations) per second; turn concurrent users
+into a rate with :func:`horde.arrival_rate_for`. Every other keyword (``max_vus``,
+``pre_allocated_vus``, ``graceful_stop``, ``tags``, ...) goes to the executor.
 """
 
 from __future__ import annotations
@@ -33,7 +35,15 @@ import math
 from typing import Any
 
 from horde._units import seconds
-from horde.executors import Duration, Mix, Scenario, constant_arrival_rate, ramping_arrival_rate
+from horde.executors import (
+    Duration,
+    Mix,
+    Scenario,
+    constant_arrival_rate,
+    constant_vus,
+    ramping_arrival_rate,
+    ramping_vus,
+)
 from horde.steps import Journey
 
 __all__ = ["load_test", "smoke", "soak", "spike", "stress"]
@@ -70,78 +80,127 @@ def _length(value: Duration, name: str) -> str:
     return f"{s:g}s"
 
 
-def smoke(journey: Journey | Mix, rate: float = 1.0, duration: Duration = "1m", **executor: Any) -> Scenario:
-    """A little load, briefly: does the script run and do its checks pass?"""
+def _level(rate: Any, vus: Any) -> tuple[float, bool]:
+    """The preset's load: sessions per second (open model) or VUs (closed model), exactly one."""
+    if (rate is None) == (vus is None):
+        raise TypeError("give either rate= (sessions per second, open model) or vus= (closed model), not both")
+    if vus is not None:
+        if isinstance(vus, bool) or not isinstance(vus, int) or vus < 1:
+            raise ValueError(f"vus must be a whole number ≥ 1, got {vus!r}")
+        return float(vus), True
+    return _rate(rate, "rate"), False
+
+
+def _shape(
+    journey: Journey | Mix, start: float, stages: list[tuple[str, float]], closed: bool, executor: dict[str, Any]
+) -> Scenario:
+    """Stages of a level: of arrival rates (open model) or of VUs (closed model, rounded)."""
+    if closed:
+        return ramping_vus(
+            journey, start_vus=round(start), stages=[(d, max(1, round(level))) for d, level in stages], **executor
+        )
+    return ramping_arrival_rate(journey, start_rate=start, stages=stages, **executor)
+
+
+def smoke(
+    journey: Journey | Mix,
+    rate: float | None = 1.0,
+    duration: Duration = "1m",
+    *,
+    vus: int | None = None,
+    **executor: Any,
+) -> Scenario:
+    """A little load, briefly: does the script run and do its checks pass? ``vus=``: closed model."""
+    if vus is not None:
+        level, _ = _level(None, vus)
+        return constant_vus(journey, vus=int(level), duration=_length(duration, "duration"), **executor)
     return constant_arrival_rate(journey, rate=_rate(rate, "rate"), duration=_length(duration, "duration"), **executor)
 
 
 def load_test(
-    journey: Journey | Mix, rate: float, ramp: Duration = "1m", hold: Duration = "10m", **executor: Any
+    journey: Journey | Mix,
+    rate: float | None = None,
+    ramp: Duration = "1m",
+    hold: Duration = "10m",
+    *,
+    vus: int | None = None,
+    **executor: Any,
 ) -> Scenario:
-    """The expected peak: ramp to ``rate`` sessions/s over ``ramp``, hold it for ``hold``."""
-    r = _rate(rate, "rate")
-    return ramping_arrival_rate(
-        journey, start_rate=0, stages=[(_length(ramp, "ramp"), r), (_length(hold, "hold"), r)], **executor
-    )
+    """The expected peak: ramp to ``rate`` sessions/s (or ``vus`` VUs) over ``ramp``, hold for ``hold``."""
+    level, closed = _level(rate, vus)
+    stages = [(_length(ramp, "ramp"), level), (_length(hold, "hold"), level)]
+    return _shape(journey, 0, stages, closed, executor)
 
 
 def soak(
-    journey: Journey | Mix, rate: float, ramp: Duration = "5m", hold: Duration = "4h", **executor: Any
+    journey: Journey | Mix,
+    rate: float | None = None,
+    ramp: Duration = "5m",
+    hold: Duration = "4h",
+    *,
+    vus: int | None = None,
+    **executor: Any,
 ) -> Scenario:
-    """Moderate load for hours: ``rate`` sessions/s held for ``hold`` after a ``ramp``."""
-    return load_test(journey, rate, ramp=ramp, hold=hold, **executor)
+    """Moderate load for hours: ``rate`` sessions/s (or ``vus`` VUs) held for ``hold`` after a ``ramp``."""
+    return load_test(journey, rate, ramp=ramp, hold=hold, vus=vus, **executor)
 
 
 def stress(
     journey: Journey | Mix,
-    rate: float,
+    rate: float | None = None,
     factor: float = 2.0,
     base: float | None = None,
     warm: Duration = "30s",
     ramp: Duration = "1m",
     hold: Duration = "2m",
     observe: Duration = "1m",
+    *,
+    vus: int | None = None,
     **executor: Any,
 ) -> Scenario:
     """Past the expected peak, and back: read the result with :meth:`Result.stress`.
 
-    From ``base`` (``rate``/4), ramp to ``rate`` × ``factor``, hold, drop back to ``base`` and
-    watch it recover.
+    From ``base`` (a quarter of the level), ramp to ``rate`` × ``factor`` (or ``vus`` × ``factor``
+    VUs, closed model), hold, drop back to ``base`` and watch it recover.
     """
-    r, f = _rate(rate, "rate"), _factor(factor, "factor")
-    b = _rate(base, "base") if base is not None else r / 4
-    if b >= r * f:
-        raise ValueError(f"base ({b:g}/s) must be below rate × factor ({r * f:g}/s)")
+    level, closed = _level(rate, vus)
+    f = _factor(factor, "factor")
+    b = _rate(base, "base") if base is not None else (max(1.0, level / 4) if closed else level / 4)
+    if b >= level * f:
+        raise ValueError(f"base ({b:g}) must be below the level × factor ({level * f:g})")
     stages = [
         (_length(warm, "warm"), b),
-        (_length(ramp, "ramp"), r * f),
-        (_length(hold, "hold"), r * f),
+        (_length(ramp, "ramp"), level * f),
+        (_length(hold, "hold"), level * f),
         ("1s", b),
         (_length(observe, "observe"), b),
     ]
-    return ramping_arrival_rate(journey, start_rate=b, stages=stages, **_tagged("stress", executor))
+    return _shape(journey, b, stages, closed, _tagged("stress", executor))
 
 
 def spike(
     journey: Journey | Mix,
-    rate: float,
+    rate: float | None = None,
     factor: float = 10.0,
     warm: Duration = "30s",
     length: Duration = "10s",
     observe: Duration = "1m",
+    *,
+    vus: int | None = None,
     **executor: Any,
 ) -> Scenario:
     """A sudden jump: read the result with :meth:`Result.spike`.
 
-    ``rate`` sessions/s, then ``rate`` × ``factor`` for ``length``, then back to ``rate`` for
-    ``observe``.
+    ``rate`` sessions/s (or ``vus`` VUs, closed model), then × ``factor`` for ``length``, then back
+    for ``observe``.
     """
-    r, f = _rate(rate, "rate"), _factor(factor, "factor")
+    level, closed = _level(rate, vus)
+    f = _factor(factor, "factor")
     stages = [
-        (_length(warm, "warm"), r),
-        ("1s", r * f),
-        (_length(length, "length"), r * f),
-        ("1s", r),
-        (_length(observe, "observe"), r),
+        (_length(warm, "warm"), level),
+        ("1s", level * f),
+        (_length(length, "length"), level * f),
+        ("1s", level),
+        (_length(observe, "observe"), level),
     ]
-    return ramping_arrival_rate(journey, start_rate=r, stages=stages, **_tagged("spike", executor))
+    return _shape(journey, level, stages, closed, _tagged("spike", executor))
