@@ -269,7 +269,12 @@ fn emit(
     // Each worker's peak is at least the VUs it had at the boundary.
     let mut peak = 0;
     for (i, s) in f.scenarios.iter().enumerate() {
-        let journeys = || plan.scenarios[i].journeys.iter().map(|(_, jk)| &f.journeys[*jk]);
+        let journeys = || {
+            plan.scenarios[i]
+                .journeys
+                .iter()
+                .map(|(_, jk)| &f.journeys[*jk])
+        };
         let started: u64 = journeys().map(|j| j.started).sum();
         let finished: u64 = journeys().map(|j| j.completed + j.aborted).sum();
         out.scenario_series.push(ScenarioPoint {
