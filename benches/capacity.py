@@ -3,7 +3,8 @@
 tests/capacity_server.py serves S slots × T ms (at most 1000·S/T requests a second, queueing the
 rest). For each setting, ``horde.breakpoint`` searches with its defaults (SLO p99 < 500 ms and
 under 1 % failed, precision 2 %, 4 s bracketing and 8 s refining trials) over rates from 0.15 to
-eight times the capacity (doubling from there never lands on the capacity itself); one setting is searched three times more for the spread.
+eight times the capacity (doubling from there never lands on the capacity itself); one setting is
+searched three times more for the spread.
 
     python benches/capacity.py            # prints a markdown table (benches/README.md has the latest)
 """
