@@ -5,6 +5,11 @@ itself limits reports no capacity, and bad input is refused before any load."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+
 import pytest
 
 import horde as h
@@ -100,3 +105,25 @@ def test_a_ramp_suggests_an_upper_bound_of_the_capacity(tmp_path):
     assert estimate.broke_at > estimate.rate and "upper bound" in estimate.text()
     r.save(tmp_path / "ramp.json")
     assert h.load(tmp_path / "ramp.json").capacity(p99_ms=500) == estimate
+
+
+def test_ctrl_c_stops_the_search_with_the_trials_it_has(nginx):
+    # A search that would take minutes; Ctrl-C during its second trial ends it, not just the trial.
+    code = (
+        "import os, signal, threading, horde as h\n"
+        "threading.Timer(6, lambda: os.kill(os.getpid(), signal.SIGINT)).start()\n"
+        f"c = h.breakpoint({nginx.url()!r}, rates=(50, 5000), progress=None)\n"
+        "print(len(c.trials)); print(c.summary())\n"
+    )
+    p = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert p.returncode == 0, p.stderr
+    trials = int(p.stdout.splitlines()[0])
+    assert 1 <= trials <= 2, p.stdout
+    assert "interrupted (Ctrl-C)" in p.stdout

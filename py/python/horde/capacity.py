@@ -307,6 +307,8 @@ class Capacity:
         else:
             head = v.why_none or "no verdict"
         lines = [f"horde — breakpoint of {self._data['target']} — SLO {slo}", "", f"  {head}"]
+        if self._data.get("interrupted"):
+            lines.append("  ! interrupted (Ctrl-C): the verdict is judged from the trials finished before")
         if self._data.get("not_recovered"):
             lines.append(
                 f"  ! the target did not recover within {self._data['recovery_s']:g}s after an overload: "
@@ -472,6 +474,9 @@ def breakpoint(
 
     def attempt(rate: float, phase: str, length: float) -> Trial:
         result = trial_test(rate, length).run(progress=None)
+        if result.stopped_early and "on request" in result.stopped_early:
+            # Ctrl-C: the user stops the search, not just this trial (which is not judged).
+            raise KeyboardInterrupt
         data["trials"].append({"rate": rate, "hold_s": length, "phase": phase, "result": result.to_dict()})
         t = _trial(rate, length, phase, result, data)
         trials.append(t)
@@ -514,6 +519,9 @@ def breakpoint(
         _search(run, lo, hi, precision, trials)
     except _NotRecoveredError:
         say(f"the target did not recover within {recovery_s:g}s of low load: the search stops")
+    except KeyboardInterrupt:
+        data["interrupted"] = True
+        say("interrupted: the search stops with the trials it has")
     finally:
         data["elapsed_s"] = time.monotonic() - started
     return Capacity(data)
