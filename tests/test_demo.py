@@ -28,6 +28,6 @@ def test_demo_capacity_finds_the_checkout_capacity_the_pool_implies():
     found = re.search(r"measured ([0-9.]+) checkouts/s; the pool allows .* = ([0-9.]+) \(", p.stdout)
     assert found, p.stdout
     measured, analytic = float(found.group(1)), float(found.group(2))
-    assert analytic == pytest.approx(33.33, abs=0.01)
+    assert analytic == pytest.approx(33.3, abs=0.05)  # printed to one decimal
     assert measured == pytest.approx(analytic, rel=0.05), p.stdout
     assert "bracket" in p.stdout and "knee" in p.stdout
