@@ -91,18 +91,21 @@ def test_a_generator_that_cannot_keep_up_is_reported_instead_of_a_capacity(nginx
     assert len(generator) == 2 and generator[0].rate == generator[1].rate, "retried once, then stopped"
 
 
-def test_a_ramp_suggests_an_upper_bound_of_the_capacity(tmp_path):
+def test_a_ramp_brackets_the_capacity_coarsely(tmp_path):
     server = CapacityServer(4, 8.0)  # 500/s
     try:
         one = h.journey("one", h.get(server.url()))
-        ramp = h.ramping_arrival_rate(one, start_rate=100, stages=[("12s", 1000)], max_vus=3000)
+        # 300 → 700/s over 16 s: 25/s more each second, the estimate's resolution.
+        ramp = h.ramping_arrival_rate(one, start_rate=300, stages=[("16s", 700)], max_vus=3000)
         r = h.Test(scenarios={"s": ramp}, timeout="2s").run(progress=None)
     finally:
         server.stop()
     estimate = r.capacity(p99_ms=500)
-    assert estimate.rate is not None, estimate.text()
-    assert 0.9 * server.capacity <= estimate.rate <= 1.3 * server.capacity, estimate.text()
-    assert estimate.broke_at > estimate.rate and "upper bound" in estimate.text()
+    assert estimate.rate is not None and estimate.broke_at is not None, estimate.text()
+    assert estimate.rate < estimate.broke_at, estimate.text()
+    assert 0.85 * server.capacity <= estimate.rate <= 1.15 * server.capacity, estimate.text()
+    assert estimate.broke_at >= 0.95 * server.capacity, estimate.text()
+    assert "horde.breakpoint holds each rate" in estimate.text()
     r.save(tmp_path / "ramp.json")
     assert h.load(tmp_path / "ramp.json").capacity(p99_ms=500) == estimate
 

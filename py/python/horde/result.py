@@ -349,7 +349,7 @@ class Result:
         return _merge(rows, field)
 
     def capacity(self, p99_ms: float = 500.0, max_error: float = 0.01) -> Any:
-        """The capacity a rising load suggests (an upper bound; :func:`horde.breakpoint` holds each rate)."""
+        """The capacity a rising load suggests, coarsely (:func:`horde.breakpoint` holds each rate)."""
         from horde import analysis
 
         return analysis.capacity(self, p99_ms=p99_ms, max_error=max_error)
