@@ -5,6 +5,8 @@ mutual TLS, version bounds, session resumption, and bad TLS input rejected when 
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 import horde as h
@@ -80,6 +82,41 @@ def test_a_server_that_does_not_speak_tls_is_named(nginx):
     plain = nginx.url().replace("http://", "https://")
     r = attack(plain)
     assert r.errors == {"tls_not_tls": 40}, r.errors
+
+
+def test_ssl_cert_file_is_trusted_like_curl_and_openssl(good, pki, monkeypatch):
+    url = good.url("/hello", host="localhost")
+    monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca))
+    r = attack(url)  # no ca=: the system store is SSL_CERT_FILE
+    assert r.errors == {} and r.status == {"200": 40}
+    # Only the bundled roots: the variable is not read.
+    r = attack(url, tls=h.Tls(trust="bundled"))
+    assert r.errors == {"tls_untrusted_certificate": 40}
+    p = horde("attack", url, "-n", "5", "-c", "1", "-q")
+    assert p.returncode == 0 and "200" in p.stdout, p.stdout + p.stderr
+    p = horde("attack", url, "-n", "5", "-c", "1", "-q", "--trust", "bundled")
+    assert "tls_untrusted_certificate" in p.stdout
+
+
+def test_ssl_cert_dir_and_only_one_source(good, pki, tmp_path, monkeypatch):
+    url = good.url("/hello", host="localhost")
+    shutil.copy(pki.ca, tmp_path / "company.pem")
+    monkeypatch.setenv("SSL_CERT_DIR", str(tmp_path))
+    assert attack(url, tls=h.Tls(trust="system")).status == {"200": 40}
+    # trust=[] leaves only ca: nothing here.
+    assert attack(url, tls=h.Tls(trust=[], ca=pki.ca)).status == {"200": 40}
+
+
+def test_a_bad_trust_source_names_the_field_and_the_variable(tmp_path, monkeypatch):
+    with pytest.raises(h.PlanError, match=r"tls.trust: .*\"bundled\" or \"system\", got \"os\""):
+        h.Tls(trust=["os"])
+    with pytest.raises(h.PlanError, match=r"tls.trust: trusts no CA at all"):
+        h.Tls(trust=[])
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "gone.pem"))
+    with pytest.raises(h.PlanError, match=r"tls.trust: .*SSL_CERT_FILE=.*gone.pem"):
+        h.Tls()
+    p = horde("attack", "https://127.0.0.1:1/", "-n", "1", "-q")
+    assert p.returncode == 2 and "SSL_CERT_FILE" in p.stderr and "Traceback" not in p.stderr
 
 
 def test_insecure_succeeds_and_is_flagged_loudly(pki):

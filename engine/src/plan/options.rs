@@ -82,8 +82,12 @@ pub struct TlsOptions {
     /// Verify the server's certificate chain and name (default). Off only by explicit opt-in;
     /// results then carry a warning.
     pub verify: bool,
-    /// PEM file of extra CA certificates to trust (besides the built-in Mozilla roots).
+    /// PEM file of extra CA certificates to trust, always (besides the sources in `trust`).
     pub ca_file: Option<String>,
+    /// Where else trusted CA certificates come from, any of: "bundled" (Mozilla's roots, built
+    /// in) and "system" (`SSL_CERT_FILE` and `SSL_CERT_DIR` when either is set, as OpenSSL,
+    /// curl and Go read them; else the operating system's store). Both by default.
+    pub trust: Vec<String>,
     /// PEM file with the client certificate chain (mutual TLS).
     pub client_cert: Option<String>,
     /// PEM file with the client certificate's private key.
@@ -102,6 +106,7 @@ impl Default for TlsOptions {
         Self {
             verify: true,
             ca_file: None,
+            trust: vec!["bundled".into(), "system".into()],
             client_cert: None,
             client_key: None,
             min_version: "1.2".into(),

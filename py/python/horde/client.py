@@ -58,6 +58,16 @@ def _text(value: object, name: str) -> str | None:
     return value
 
 
+def _sources(trust: str | Sequence[str] | None) -> list[str] | None:
+    if trust is None:
+        return None
+    if isinstance(trust, str):
+        return [trust]
+    if not isinstance(trust, Sequence) or not all(isinstance(t, str) for t in trust):
+        raise TypeError(f"tls.trust must be \"bundled\", \"system\" or a list of them, got {trust!r}")
+    return list(trust)
+
+
 def _given(**fields: Any) -> dict[str, Any]:
     """The fields that were given: the others take the engine's defaults."""
     return {k: v for k, v in fields.items() if v is not None}
@@ -66,7 +76,9 @@ def _given(**fields: Any) -> dict[str, Any]:
 class Tls:
     """HTTPS settings.
 
-    Certificates are verified against Mozilla's roots (built in) plus ``ca``. Turning
+    Certificates are verified against the CAs of ``trust`` plus ``ca``: by default Mozilla's
+    roots (built in) and the system's store, which is ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` when
+    either is set (as for curl, OpenSSL and Go), else the operating system's. Turning
     verification off (``verify=False``, or ``insecure=True`` on the test) is an explicit opt-in
     that the summary flags. Arguments left out take the engine's defaults
     (``horde.DEFAULTS["options"]["http"]["tls"]``).
@@ -74,6 +86,8 @@ class Tls:
     Args:
         verify: check the server's certificate chain and host name.
         ca: PEM file of extra CA certificates to trust (a private CA, a test CA).
+        trust: the other sources of trusted CAs, ``"bundled"`` (Mozilla's roots), ``"system"``
+            (as above) or both (the default); ``trust=[]`` trusts only ``ca``.
         cert: PEM file with the client certificate (chain), for mutual TLS.
         key: PEM file with the client certificate's private key.
         min_version: lowest TLS version offered, ``"1.2"`` or ``"1.3"``.
@@ -91,6 +105,7 @@ class Tls:
         *,
         verify: bool | None = None,
         ca: str | os.PathLike[str] | None = None,
+        trust: str | Sequence[str] | None = None,
         cert: str | os.PathLike[str] | None = None,
         key: str | os.PathLike[str] | None = None,
         min_version: str | None = None,
@@ -102,6 +117,7 @@ class Tls:
         self._fields = _given(
             verify=verify,
             ca_file=_path(ca, "tls.ca"),
+            trust=_sources(trust),
             client_cert=_path(cert, "tls.cert"),
             client_key=_path(key, "tls.key"),
             min_version=_text(min_version, "tls.min_version"),

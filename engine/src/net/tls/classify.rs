@@ -12,7 +12,7 @@ pub fn classify(e: &Error, handshaking: bool) -> Failure {
         Error::InvalidCertificate(c) => match c {
             CertificateError::UnknownIssuer => Failure::new(
                 TlsUntrustedCertificate,
-                "the server's certificate is not signed by a trusted CA (add it with ca_file)",
+                "the server's certificate is not signed by a trusted CA (add the CA with ca_file or SSL_CERT_FILE)",
             ),
             CertificateError::Expired | CertificateError::ExpiredContext { .. } => Failure::new(
                 TlsExpiredCertificate,

@@ -1,5 +1,5 @@
 //! The run's TLS client configuration, built once when the run starts from the compiled settings:
-//! roots (Mozilla's, plus a CA file), client certificate, version bounds, cipher order, ALPN
+//! roots (Mozilla's, the system's, a CA file: as `trust` and `ca_file` say), client certificate, version bounds, cipher order, ALPN
 //! `http/1.1`, who resumes whose sessions, and the explicit opt-out of verification.
 
 use std::sync::Arc;
@@ -30,7 +30,11 @@ impl TlsSetup {
     /// when the plan compiled).
     pub fn build(s: &TlsSettings) -> Result<TlsSetup, String> {
         let provider = Arc::new(browser_order(rustls::crypto::ring::default_provider()));
-        let mut roots = RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        let mut roots = if s.bundled_roots {
+            RootCertStore::from_iter(webpki_roots::TLS_SERVER_ROOTS.iter().cloned())
+        } else {
+            RootCertStore::empty()
+        };
         roots.add_parsable_certificates(s.extra_roots.iter().cloned());
         let versions: &[&'static rustls::SupportedProtocolVersion] =
             match (s.min_version, s.max_version) {

@@ -2,7 +2,8 @@
 //! client-certificate and key files read and parsed once, so that a bad file is a plan error
 //! naming its field before any load, and the run builds its rustls configuration from data.
 
-use std::sync::Arc;
+use std::ffi::OsString;
+use std::sync::{Arc, Mutex};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
@@ -50,7 +51,10 @@ pub struct TlsSettings {
     pub max_version: TlsVersion,
     /// Who resumes whose sessions.
     pub resumption: ResumptionPolicy,
-    /// CA certificates trusted besides Mozilla's roots (from `ca_file`).
+    /// Trust Mozilla's roots (built in).
+    pub bundled_roots: bool,
+    /// CA certificates trusted besides Mozilla's roots: the system's (when `trust` names it),
+    /// then `ca_file`'s.
     pub extra_roots: Vec<CertificateDer<'static>>,
     /// The client certificate, for mutual TLS.
     pub client_auth: Option<Arc<ClientAuth>>,
@@ -93,14 +97,15 @@ impl TlsSettings {
                 ResumptionPolicy::PerVu
             }
         };
-        let extra_roots = match &o.ca_file {
-            None => Vec::new(),
-            Some(path) => read_certs(path).unwrap_or_else(|e| {
-                problems.push("options.http.tls.ca_file".into(), e);
-                Vec::new()
-            }),
-        };
+        let (bundled_roots, mut extra_roots) = trusted(o, problems);
+        if let Some(path) = &o.ca_file {
+            match read_certs(path) {
+                Ok(certs) => extra_roots.extend(certs),
+                Err(e) => problems.push("options.http.tls.ca_file".into(), e),
+            }
+        }
         TlsSettings {
+            bundled_roots,
             verify: o.verify,
             min_version,
             max_version,
@@ -159,6 +164,92 @@ fn client_auth(o: &TlsOptions, problems: &mut Problems) -> Option<ClientAuth> {
         return None;
     }
     Some(ClientAuth { certs, key })
+}
+
+/// The sources `trust` names: whether Mozilla's roots are in, and the system's certificates.
+///
+/// "system" reads `SSL_CERT_FILE` / `SSL_CERT_DIR` when either is set (and then only them, as
+/// OpenSSL does), else the operating system's store. A file or directory named by those variables
+/// that cannot be read is a plan error naming the variable; an unreadable file inside the
+/// operating system's store is skipped, as every TLS client does.
+fn trusted(o: &TlsOptions, problems: &mut Problems) -> (bool, Vec<CertificateDer<'static>>) {
+    let mut bundled = false;
+    let mut system = Vec::new();
+    for source in &o.trust {
+        match source.as_str() {
+            "bundled" => bundled = true,
+            "system" => {
+                let found = system_roots();
+                if let Some(e) = &found.error {
+                    problems.push("options.http.tls.trust".into(), e.clone());
+                }
+                system.extend(found.certs.iter().cloned());
+            }
+            other => problems.push(
+                "options.http.tls.trust".into(),
+                format!("each source must be \"bundled\" or \"system\", got {other:?}"),
+            ),
+        }
+    }
+    if o.trust.is_empty() && o.ca_file.is_none() && o.verify {
+        problems.push(
+            "options.http.tls.trust".into(),
+            "trusts no CA at all: name \"bundled\", \"system\" or give ca_file".into(),
+        );
+    }
+    (bundled, system)
+}
+
+/// The system's CA certificates, read once per process and per `SSL_CERT_FILE`/`SSL_CERT_DIR`.
+struct SystemRoots {
+    certs: Vec<CertificateDer<'static>>,
+    /// Why the variables' file or directory could not be used, naming the variable.
+    error: Option<String>,
+}
+
+fn system_roots() -> Arc<SystemRoots> {
+    type Cache = Option<((Option<OsString>, Option<OsString>), Arc<SystemRoots>)>;
+    static CACHE: Mutex<Cache> = Mutex::new(None);
+    let key = (
+        std::env::var_os("SSL_CERT_FILE"),
+        std::env::var_os("SSL_CERT_DIR"),
+    );
+    let mut cache = CACHE.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((k, roots)) = cache.as_ref() {
+        if *k == key {
+            return roots.clone();
+        }
+    }
+    let found = rustls_native_certs::load_native_certs();
+    let from_env = key.0.is_some() || key.1.is_some();
+    let error = match (&key, found.errors.first()) {
+        ((file, dir), Some(e)) if from_env => Some(format!(
+            "the system trust store comes from {}: {e}",
+            describe(file.as_deref(), dir.as_deref())
+        )),
+        ((file, dir), None) if from_env && found.certs.is_empty() => Some(format!(
+            "no PEM certificate found in {}",
+            describe(file.as_deref(), dir.as_deref())
+        )),
+        _ => None,
+    };
+    let roots = Arc::new(SystemRoots {
+        certs: found.certs,
+        error,
+    });
+    *cache = Some((key, roots.clone()));
+    roots
+}
+
+fn describe(file: Option<&std::ffi::OsStr>, dir: Option<&std::ffi::OsStr>) -> String {
+    let mut parts = Vec::new();
+    if let Some(f) = file {
+        parts.push(format!("SSL_CERT_FILE={}", f.to_string_lossy()));
+    }
+    if let Some(d) = dir {
+        parts.push(format!("SSL_CERT_DIR={}", d.to_string_lossy()));
+    }
+    parts.join(" and ")
 }
 
 fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {

@@ -57,6 +57,12 @@ def register(commands: Any) -> None:
     tls = p.add_argument_group("HTTPS, names and redirects")
     tls.add_argument("--insecure", "-k", action="store_true", help="skip certificate verification (flagged)")
     tls.add_argument("--cacert", metavar="FILE", help="PEM file of extra CA certificates to trust")
+    tls.add_argument(
+        "--trust",
+        metavar="SOURCES",
+        help="other trusted CAs: bundled (Mozilla's roots), system (SSL_CERT_FILE/SSL_CERT_DIR, else the OS "
+        "store), both comma-separated (the default), or none (only --cacert)",
+    )
     tls.add_argument("--cert", metavar="FILE", help="client certificate (PEM), for mutual TLS")
     tls.add_argument("--key", metavar="FILE", help="client certificate's private key (PEM)")
     tls.add_argument("--tls-min", help=f"lowest TLS version, 1.2 or 1.3 (default {_HTTP['tls']['min_version']})")
@@ -78,6 +84,12 @@ def register(commands: Any) -> None:
     )
     add_result_flags(p)
     p.set_defaults(handler=run)
+
+
+def _trust(value: str | None) -> list[str] | None:
+    if value is None:
+        return None
+    return [] if value == "none" else [s.strip() for s in value.split(",") if s.strip()]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -102,6 +114,7 @@ def run(args: argparse.Namespace) -> int:
             outputs=args.out,
             tls=Tls(
                 ca=args.cacert,
+                trust=_trust(args.trust),
                 cert=args.cert,
                 key=args.key,
                 min_version=args.tls_min,
