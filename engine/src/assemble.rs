@@ -100,7 +100,7 @@ pub fn assemble(
     let scenarios = scenario_results(plan, &totals, &scenario_series, duration_s);
     let mut result = RunResult {
         version: RESULT_VERSION,
-        plan: plan.source.clone(),
+        plan: plan.source.redacted(),
         started_at_unix_s: started_at,
         duration_s,
         elapsed_s: end.saturating_sub(t0) as f64 / 1e9,

@@ -17,12 +17,13 @@ pub struct CompiledPlan {
     plan: Mutex<Option<horde_engine::CompiledPlan>>,
 }
 
-/// Validates a plan (JSON text) without resolving hosts; returns the normalised plan JSON.
+/// Validates a plan (JSON text) without resolving hosts; returns the normalised plan JSON as
+/// artifacts show it (secrets and credentials redacted).
 #[pyfunction]
 pub fn validate_plan(plan_json: &str) -> PyResult<String> {
     let plan = horde_engine::Plan::from_json(plan_json).map_err(plan_error)?;
     plan.validate().map_err(plan_error)?;
-    Ok(plan.to_json())
+    Ok(plan.redacted().to_json())
 }
 
 /// Validates and compiles a plan (JSON text). Host names are resolved when it starts.

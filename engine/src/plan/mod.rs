@@ -14,6 +14,7 @@ pub mod journey;
 pub mod options;
 pub mod overrides;
 pub mod program;
+pub mod redact;
 pub mod scope;
 pub mod validate;
 
@@ -61,6 +62,14 @@ pub struct Plan {
     /// Test data: rows handed to VUs as variables.
     #[serde(default)]
     pub data: Vec<Feeder>,
+    /// Secrets by name: sent as `${secret.NAME}` wherever templates go, never written out (a
+    /// plan serialises them as `<redacted>`; see `Plan::redacted`).
+    #[serde(
+        default,
+        skip_serializing_if = "BTreeMap::is_empty",
+        serialize_with = "redact::secret_values"
+    )]
+    pub secrets: BTreeMap<String, String>,
     /// Pass/fail criteria: metric (with optional `{tag:value}` filter) → conditions.
     #[serde(default)]
     pub thresholds: BTreeMap<String, Vec<ThresholdSpec>>,

@@ -21,6 +21,9 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Where to send results while the run goes on.
     pub outputs: Vec<OutputSpec>,
+    /// Header fields whose values saved artifacts (results, reports, `horde inspect`) show as
+    /// `<redacted>`, case-insensitive. Empty keeps them all.
+    pub redact_headers: Vec<String>,
 }
 
 impl Default for Options {
@@ -32,6 +35,10 @@ impl Default for Options {
             lag_bound_us: 1_000,
             seed: None,
             outputs: Vec::new(),
+            redact_headers: crate::plan::redact::SENSITIVE_HEADERS
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
         }
     }
 }

@@ -40,6 +40,18 @@ pub(crate) fn check(plan: &Plan, v: &mut Problems) {
     for (i, feeder) in plan.data.iter().enumerate() {
         check_feeder(feeder, i, v);
     }
+    for name in plan.secrets.keys() {
+        let identifier = name
+            .bytes()
+            .enumerate()
+            .all(|(i, b)| b == b'_' || b.is_ascii_alphabetic() || (i > 0 && b.is_ascii_digit()));
+        if name.is_empty() || !identifier {
+            v.push(
+                "secrets".into(),
+                format!("{name:?} is not a usable secret name (letters, digits, `_`)"),
+            );
+        }
+    }
     check_options(v, &plan.options);
 }
 

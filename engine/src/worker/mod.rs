@@ -121,6 +121,9 @@ fn run(setup: WorkerSetup) {
             let mut vu = Vu::new(slot, index, id, plan.vars.len(), plan.run.seed, limits);
             vu.vars.set_u64(VU_SLOT, id);
             vu.vars.set(SCENARIO_SLOT, scenario.name.as_bytes());
+            for (slot, value) in &plan.constants {
+                vu.vars.set(*slot, value);
+            }
             vus.push(vu);
         }
         base_id += max_vus;

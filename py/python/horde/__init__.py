@@ -28,7 +28,7 @@ from horde.capacity import Capacity, breakpoint, load_capacity
 from horde.checks import body_contains, cookie, header, json_path, regex, status
 from horde.client import Dns, Tls
 from horde.data import csv, json_rows, values
-from horde.env import env
+from horde.env import Secret, env, secret
 from horde.errors import HordeError, PlanError, RunError, ThresholdsFailed
 from horde.executors import (
     arrival_rate_for,
@@ -78,6 +78,7 @@ __all__ = [
     "RequestStats",
     "Result",
     "RunError",
+    "Secret",
     "Test",
     "ThresholdsFailed",
     "Tls",
@@ -119,6 +120,7 @@ __all__ = [
     "regex",
     "repeat",
     "request",
+    "secret",
     "sessions",
     "shared_iterations",
     "smoke",

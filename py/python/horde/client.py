@@ -64,7 +64,7 @@ def _sources(trust: str | Sequence[str] | None) -> list[str] | None:
     if isinstance(trust, str):
         return [trust]
     if not isinstance(trust, Sequence) or not all(isinstance(t, str) for t in trust):
-        raise TypeError(f"tls.trust must be \"bundled\", \"system\" or a list of them, got {trust!r}")
+        raise TypeError(f'tls.trust must be "bundled", "system" or a list of them, got {trust!r}')
     return list(trust)
 
 

@@ -22,6 +22,7 @@ from horde import _native
 from horde._units import seconds
 from horde.client import Dns, Tls, http_options
 from horde.data import Data
+from horde.env import secrets_used
 from horde.errors import PlanError
 from horde.executors import Scenario
 from horde.outputs import parse as parse_output
@@ -79,6 +80,9 @@ class Test:
             extraction reads the body (``True`` for gzip, deflate and br; ``False`` for none).
         expect_continue_timeout: how long a request sent with ``Expect: 100-continue`` waits for
             the server's ``100 Continue`` before sending its body anyway.
+        redact_headers: header fields whose values results, reports and ``horde inspect`` show
+            as ``<redacted>`` (default: Authorization, Proxy-Authorization, Cookie, Set-Cookie;
+            ``[]`` keeps them). Values made with ``h.secret`` are never written, whatever this says.
     """
 
     def __init__(
@@ -105,6 +109,7 @@ class Test:
         max_connections_per_host: int | None = None,
         compression: Sequence[str] | bool = True,
         expect_continue_timeout: float | str | None = None,
+        redact_headers: Sequence[str] | None = None,
         _kind: str = "test",
         _checked: bool = True,
     ) -> None:
@@ -149,6 +154,11 @@ class Test:
         if isinstance(outputs, str):
             raise TypeError(f"outputs takes a list of 'kind=target' strings, got {outputs!r}")
         self.outputs = [parse_output(o) for o in outputs]
+        if redact_headers is not None and (
+            isinstance(redact_headers, str) or not all(isinstance(n, str) for n in redact_headers)
+        ):
+            raise TypeError(f"redact_headers must be a list of header names, got {redact_headers!r}")
+        self.redact_headers = None if redact_headers is None else list(redact_headers)
 
     def to_plan(self) -> dict[str, Any]:
         """The plan the engine runs (what ``horde inspect`` prints)."""
@@ -169,7 +179,9 @@ class Test:
         }
         if self.send_window is not None:
             options["send_window_us"] = round(self.send_window * 1e6)
-        return {
+        if self.redact_headers is not None:
+            options["redact_headers"] = self.redact_headers
+        plan = {
             "version": _native.PLAN_VERSION,
             "name": self.name,
             "kind": self.kind,
@@ -179,6 +191,10 @@ class Test:
             "thresholds": self.thresholds,
             "options": options,
         }
+        secrets = secrets_used(json.dumps(plan))
+        if secrets:
+            plan["secrets"] = secrets
+        return plan
 
     def validate(self) -> None:
         """Checks the plan without sending anything.

@@ -94,6 +94,8 @@ pub struct CompiledPlan {
     pub run: RunSettings,
     /// Variables set by extractions: unset at the start of every iteration.
     pub iteration_slots: Vec<u16>,
+    /// Variables every VU holds from its start (the plan's secrets).
+    pub constants: Vec<(u16, Vec<u8>)>,
 }
 
 impl CompiledPlan {
@@ -137,10 +139,18 @@ fn build(plan: Plan, problems: &mut Problems) -> CompiledPlan {
             slots,
         });
     }
-    let data_slots: Vec<u16> = feeders
+    let mut data_slots: Vec<u16> = feeders
         .iter()
         .flat_map(|f| f.slots.iter().copied())
         .collect();
+    // Secrets are variables set once per VU and visible everywhere, like a data column that
+    // never changes.
+    let mut constants = Vec::new();
+    for (name, value) in &plan.secrets {
+        let slot = vars.define(&format!("secret.{name}"));
+        data_slots.push(slot);
+        constants.push((slot, value.as_bytes().to_vec()));
+    }
     let mut tables = KeyTables::default();
     let mut journeys: Vec<JourneyKey> = Vec::new();
     let mut scenarios = Vec::new();
@@ -294,6 +304,7 @@ fn build(plan: Plan, problems: &mut Problems) -> CompiledPlan {
         client: Arc::new(client),
         run,
         iteration_slots: Vec::new(),
+        constants,
         source: plan,
     };
     let mut compiled = compiled;

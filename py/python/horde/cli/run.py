@@ -6,6 +6,7 @@ import argparse
 import json
 import sys
 
+from horde import _native
 from horde import progress as live
 from horde._units import seconds
 from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
@@ -107,10 +108,10 @@ def run(args: argparse.Namespace) -> int:
 
 
 def inspect(args: argparse.Namespace) -> int:
-    """Prints the script's plan."""
+    """Prints the script's plan as the engine reads it, with secrets and credentials redacted."""
     try:
         test = _load(args)
-        print(json.dumps(test.to_plan(), indent=2))
+        print(_native.validate_plan(json.dumps(test.to_plan())))
     except (ScriptError, PlanError) as e:
         sys.stderr.write(f"horde inspect: {e}\n")
         return EXIT_ERROR
