@@ -32,7 +32,7 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a clean close waits for the client's FIN (see [`close_cleanly`]).
 const CLOSE_LINGER: Duration = Duration::from_secs(1);
 
-/// How long `ResetMidBody` lets the client read the partial body before resetting.
+/// How long a resetting behaviour lets the client read what it wrote before the reset.
 const RESET_PAUSE: Duration = Duration::from_millis(50);
 
 /// Connection threads only parse heads and copy small buffers.
@@ -160,14 +160,24 @@ fn accept_loop(listener: TcpListener, shared: &Arc<Shared>) {
     }
 }
 
-/// Serves requests on one connection until the behaviour closes it or the client goes away.
-fn serve(mut stream: TcpStream, shared: &Shared) {
+/// Serves one connection as the behaviour says.
+fn serve(stream: TcpStream, shared: &Shared) {
     let _ = stream.set_nodelay(true);
     if stream.set_read_timeout(Some(POLL)).is_err()
         || stream.set_write_timeout(Some(WRITE_TIMEOUT)).is_err()
     {
         return;
     }
+    match shared.behaviour {
+        // Dropped with whatever the client sent unread: a reset, once the server stops.
+        Behaviour::Deaf => while shared.sleep(POLL) {},
+        Behaviour::ResetOnFirstBytes => reset_on_first_bytes(stream, shared),
+        _ => serve_requests(stream, shared),
+    }
+}
+
+/// Serves requests on one connection until the behaviour closes it or the client goes away.
+fn serve_requests(mut stream: TcpStream, shared: &Shared) {
     let mut buffer = Vec::with_capacity(4096);
     loop {
         let body_len = match read_head(&mut stream, &mut buffer, shared) {
@@ -182,10 +192,20 @@ fn serve(mut stream: TcpStream, shared: &Shared) {
         };
         let arrived = Instant::now();
         let number = shared.requests.fetch_add(1, Ordering::SeqCst) + 1;
+        let behaviour = shared.behaviour.resolve(number);
+        if let Behaviour::AnswerBeforeBody { bytes, linger } = behaviour {
+            if stream.write_all(bytes).is_ok() {
+                if *linger {
+                    close_cleanly(stream);
+                } else {
+                    reset(&stream, shared);
+                }
+            }
+            return;
+        }
         if !skip_body(&mut stream, &mut buffer, body_len, shared) {
             return;
         }
-        let behaviour = shared.behaviour.resolve(number);
         match respond(behaviour, &mut stream, shared, arrived) {
             Ok(Next::KeepAlive) => {}
             Ok(Next::Close) => return close_cleanly(stream),
@@ -211,10 +231,22 @@ fn respond(
         Behaviour::ResetMidBody => {
             stream.write_all(RESET_MID_BODY_HEAD)?;
             stream.write_all(&RESET_MID_BODY_PARTIAL)?;
-            shared.sleep(RESET_PAUSE);
-            // A zero linger makes close() discard the socket with a RST instead of a FIN.
-            socket2::SockRef::from(&*stream).set_linger(Some(Duration::ZERO))?;
+            reset(stream, shared);
             return Ok(Next::Abandon);
+        }
+        Behaviour::RawThenReset(bytes) => {
+            stream.write_all(bytes)?;
+            reset(stream, shared);
+            return Ok(Next::Abandon);
+        }
+        Behaviour::Trickle { bytes, interval } => {
+            for byte in bytes {
+                stream.write_all(std::slice::from_ref(byte))?;
+                if !shared.sleep(*interval) {
+                    return Ok(Next::Abandon);
+                }
+            }
+            return Ok(Next::KeepAlive);
         }
         Behaviour::CloseWithoutResponse => (&[], Next::Close),
         Behaviour::Stall(duration) => {
@@ -238,9 +270,33 @@ fn respond(
             (OK_RESPONSE, Next::KeepAlive)
         }
         Behaviour::Every { .. } => unreachable!("Behaviour::resolve returns a leaf"),
+        Behaviour::AnswerBeforeBody { .. } | Behaviour::Deaf | Behaviour::ResetOnFirstBytes => {
+            unreachable!("handled before the request's body is read")
+        }
     };
     stream.write_all(bytes)?;
     Ok(next)
+}
+
+/// Pauses [`RESET_PAUSE`] so that the client can read what was written, then arms a reset: a zero
+/// linger makes close() (when the stream is dropped) discard the socket with a RST, not a FIN.
+fn reset(stream: &TcpStream, shared: &Shared) {
+    shared.sleep(RESET_PAUSE);
+    let _ = socket2::SockRef::from(stream).set_linger(Some(Duration::ZERO));
+}
+
+/// Waits for the client's first bytes (a TLS ClientHello, say), then resets the connection.
+fn reset_on_first_bytes(mut stream: TcpStream, shared: &Shared) {
+    let mut first = [0u8; 1];
+    loop {
+        match stream.read(&mut first) {
+            Ok(0) => return,
+            Ok(_) => break,
+            Err(error) if is_timeout(error.kind()) && !shared.stopped() => {}
+            Err(_) => return,
+        }
+    }
+    let _ = socket2::SockRef::from(&stream).set_linger(Some(Duration::ZERO));
 }
 
 /// Sends FIN, then reads until the client's FIN (bounded by [`CLOSE_LINGER`]): closing a socket

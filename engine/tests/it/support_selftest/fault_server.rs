@@ -237,6 +237,90 @@ fn every_nth_request_gets_the_fault() {
 }
 
 #[test]
+fn trickle_sends_one_byte_at_a_time_and_keeps_the_connection() {
+    let interval = Duration::from_millis(20);
+    let server = FaultServer::start(Behaviour::Trickle {
+        bytes: OK_RESPONSE.to_vec(),
+        interval,
+    });
+    let mut client = Client::connect(server.addr());
+    let started = Instant::now();
+    client.get("/");
+    assert_eq!(client.read_bytes(OK_RESPONSE.len()), OK_RESPONSE);
+    // The last byte leaves after all the others' intervals.
+    assert!(started.elapsed() >= interval * (OK_RESPONSE.len() as u32 - 1));
+    client.assert_idle();
+}
+
+#[test]
+fn raw_then_reset_resets_after_its_bytes() {
+    let server = FaultServer::start(Behaviour::RawThenReset(OK_RESPONSE.to_vec()));
+    let mut client = Client::connect(server.addr());
+    client.get("/");
+    let (bytes, ending) = client.read_to_close();
+    let error = ending.expect_err("a reset, not a clean close");
+    assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error}");
+    assert!(OK_RESPONSE.starts_with(&bytes));
+}
+
+#[test]
+fn answer_before_body_answers_the_head_alone_then_lingers_or_resets() {
+    let head = b"POST / HTTP/1.1\r\nHost: selftest\r\nContent-Length: 100000\r\n\r\n";
+    for linger in [true, false] {
+        let server = FaultServer::start(Behaviour::AnswerBeforeBody {
+            bytes: CONNECTION_CLOSE.to_vec(),
+            linger,
+        });
+        let mut client = Client::connect(server.addr());
+        client.send(head);
+        assert_eq!(client.read_bytes(CONNECTION_CLOSE.len()), CONNECTION_CLOSE);
+        // Lingering, it takes the body and closes cleanly; otherwise it resets.
+        client.send(&[b'x'; 1000]);
+        let (bytes, ending) = client.read_to_close();
+        assert_eq!(bytes, b"");
+        match ending {
+            Ok(()) => assert!(linger, "a clean close without linger"),
+            Err(error) => {
+                assert!(!linger, "{error}");
+                assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error}");
+            }
+        }
+        assert_eq!(server.requests(), 1);
+    }
+}
+
+#[test]
+fn deaf_reads_and_answers_nothing() {
+    let server = FaultServer::start(Behaviour::Deaf);
+    let mut client = Client::connect(server.addr());
+    client.get("/");
+    client.assert_idle();
+    assert_eq!((server.requests(), server.connections()), (0, 1));
+}
+
+#[test]
+fn reset_on_first_bytes_resets_once_the_client_speaks() {
+    let server = FaultServer::start(Behaviour::ResetOnFirstBytes);
+    let mut client = Client::connect(server.addr());
+    client.assert_idle();
+    client.send(b"\x16\x03\x01");
+    let (bytes, ending) = client.read_to_close();
+    assert_eq!(bytes, b"");
+    let error = ending.expect_err("a reset, not a clean close");
+    assert_eq!(error.kind(), ErrorKind::ConnectionReset, "{error}");
+}
+
+#[test]
+#[should_panic(expected = "not inside Every")]
+fn every_rejects_behaviours_of_whole_connections() {
+    FaultServer::start(Behaviour::Every {
+        n: 2,
+        fault: Box::new(Behaviour::Deaf),
+        otherwise: Box::new(ok(b"ok")),
+    });
+}
+
+#[test]
 fn unreadable_requests_are_refused_and_not_counted() {
     let server = FaultServer::start(ok(b"ok"));
     let huge_head = format!(

@@ -50,6 +50,23 @@ pub enum Behaviour {
     TruncatedChunked,
     /// [`CONNECTION_CLOSE`]: a 200 with `Connection: close`, then close.
     ConnectionClose,
+    /// These bytes one at a time, `interval` apart (a slowloris on the server's side); the
+    /// connection stays open.
+    Trickle { bytes: Vec<u8>, interval: Duration },
+    /// Exactly these bytes, a 50 ms pause so the client can read them, then a reset (as
+    /// `ResetMidBody`).
+    RawThenReset(Vec<u8>),
+    /// These bytes as soon as the request head arrives, without reading the request's body.
+    /// Then, with `linger`, a clean close that drains what the client still sends (as nginx's
+    /// lingering close); without, a 50 ms pause and a reset (a server that hangs up on an
+    /// unwanted upload).
+    AnswerBeforeBody { bytes: Vec<u8>, linger: bool },
+    /// For whole connections, not requests (so never inside `Every`): reads nothing and answers
+    /// nothing, holding every connection open until the server is dropped.
+    Deaf,
+    /// For whole connections (never inside `Every`): waits for the client's first bytes (a TLS
+    /// ClientHello), then resets the connection.
+    ResetOnFirstBytes,
     /// The coordinated-omission server. Time since the server started is cut into cycles of
     /// `period`; a request whose head arrives during the last `stall` of a cycle is answered at
     /// the end of that cycle, any other at once. Every answer is [`OK_RESPONSE`].
@@ -118,11 +135,23 @@ impl Behaviour {
                 otherwise,
             } => {
                 assert!(*n > 0, "Every n must be at least 1");
+                assert!(
+                    !fault.per_connection() && !otherwise.per_connection(),
+                    "Deaf and ResetOnFirstBytes are for whole connections, not inside Every"
+                );
                 fault.validate();
                 otherwise.validate();
             }
+            Behaviour::Trickle { interval, .. } => {
+                assert!(!interval.is_zero(), "Trickle interval must not be zero");
+            }
             _ => {}
         }
+    }
+
+    /// Whether it decides how whole connections go, before any request is read.
+    pub(super) fn per_connection(&self) -> bool {
+        matches!(self, Behaviour::Deaf | Behaviour::ResetOnFirstBytes)
     }
 }
 
