@@ -14,6 +14,9 @@ mod clock;
 mod collector;
 mod error;
 mod executor;
+/// Entry points for the fuzz targets in `engine/fuzz`; only with the `fuzzing` feature.
+#[cfg(feature = "fuzzing")]
+pub mod fuzz;
 mod health;
 mod http;
 mod metrics;

@@ -14,7 +14,8 @@
 //! send, receive), `outgoing` the request's bytes (cookies, `Expect: 100-continue`), `outcome` how
 //! an exchange ends; `pool` and `inflight` serve the whole worker.
 
-mod cookies;
+// `pub(crate)` for the fuzz targets' entry points (`crate::fuzz`).
+pub(crate) mod cookies;
 mod decode;
 mod exchange;
 mod inflight;
@@ -22,7 +23,7 @@ mod ops;
 mod outcome;
 mod outgoing;
 mod pool;
-mod redirect;
+pub(crate) mod redirect;
 mod session;
 mod transport;
 

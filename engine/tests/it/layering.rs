@@ -83,6 +83,20 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "worker",
         ],
     ),
+    // The fuzz targets' entry points (feature `fuzzing`): they drive the codec, the client's
+    // cookie jar and redirects, templates, thresholds and plans directly.
+    (
+        "fuzz",
+        &[
+            "client",
+            "error",
+            "http",
+            "net",
+            "plan",
+            "template",
+            "thresholds",
+        ],
+    ),
 ];
 
 /// A `crate::` path that the table does not allow.
