@@ -222,13 +222,42 @@ pub fn header<'h>(head: &'h [u8], name: &str) -> Option<&'h [u8]> {
         .map(|(_, v)| v)
 }
 
-/// Iterates (name, value) over a head's header lines (after the status line).
+/// Iterates (name, value) over a head's header fields (after the status line). A field folded
+/// over several lines (obs-fold: a line starting with a space or tab continues the one before,
+/// RFC 9112 §5.2) is one field whose value spans its lines, as httparse reports it.
 pub fn each_header(head: &[u8]) -> impl Iterator<Item = (&str, &[u8])> {
-    head.split(|&b| b == b'\n').skip(1).filter_map(|line| {
-        let line = line.strip_suffix(b"\r").unwrap_or(line);
-        let colon = line.iter().position(|&b| b == b':')?;
-        let name = std::str::from_utf8(&line[..colon]).ok()?.trim();
-        Some((name, trim(&line[colon + 1..])))
+    let line_end =
+        |s: &[u8], from: usize| memchr::memchr(b'\n', &s[from..]).map_or(s.len(), |i| from + i + 1);
+    // httparse skips empty lines before the status line; so does this.
+    let mut rest = head;
+    while let [b'\r', b'\n', r @ ..] | [b'\n', r @ ..] = rest {
+        rest = r;
+    }
+    rest = &rest[line_end(rest, 0)..];
+    std::iter::from_fn(move || loop {
+        if rest.is_empty() {
+            return None;
+        }
+        let mut end = line_end(rest, 0);
+        while matches!(rest.get(end), Some(b' ' | b'\t')) {
+            end = line_end(rest, end);
+        }
+        let (field, tail) = rest.split_at(end);
+        rest = tail;
+        let Some(colon) = field.iter().position(|&b| b == b':') else {
+            continue;
+        };
+        let Ok(name) = std::str::from_utf8(&field[..colon]) else {
+            continue;
+        };
+        let mut value = &field[colon + 1..];
+        while let [b' ' | b'\t' | b'\r' | b'\n', v @ ..] = value {
+            value = v;
+        }
+        while let [v @ .., b' ' | b'\t' | b'\r' | b'\n'] = value {
+            value = v;
+        }
+        return Some((name.trim(), value));
     })
 }
 
@@ -344,6 +373,27 @@ mod tests {
             head(&format!("HTTP/1.1 200 OK\r\n{many}\r\n")),
             Err(ParseError::TooManyHeaders)
         );
+    }
+
+    #[test]
+    fn a_folded_field_is_one_field_spanning_its_lines() {
+        // Found by the `response` fuzz target: a continuation line was read as a field of its
+        // own (here a `Location` the server never sent), and a value that starts on the next
+        // line as empty.
+        let raw = b"HTTP/1.1 302 Found\r\nX-A: a\r\n Location: /evil\r\nX-B:\r\n b\r\nLocation: /good\r\n\r\n";
+        let fields: Vec<(&str, &[u8])> = each_header(raw).collect();
+        assert_eq!(
+            fields,
+            [
+                ("X-A", &b"a\r\n Location: /evil"[..]),
+                ("X-B", b"b"),
+                ("Location", b"/good")
+            ]
+        );
+        assert_eq!(header(raw, "location"), Some(&b"/good"[..]));
+        // Nor is the status line a field when empty lines come before it.
+        let raw = b"\r\n\nHTTP/1.1 200 X-Not: a field\r\nX-A: a\r\n\r\n";
+        assert_eq!(each_header(raw).collect::<Vec<_>>(), [("X-A", &b"a"[..])]);
     }
 
     #[test]

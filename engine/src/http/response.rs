@@ -176,6 +176,10 @@ impl ResponseReader {
                     return Ok((buf.len(), Event::NeedMore));
                 }
                 State::ChunkSize => match httparse::parse_chunk_size(rest) {
+                    // The limits hold however the bytes arrive: in one read as in many.
+                    Ok(httparse::Status::Complete((n, _))) if n > MAX_CHUNK_LINE => {
+                        return Err(ParseError::InvalidChunkSize)
+                    }
                     Ok(httparse::Status::Complete((n, size))) => {
                         pos += n;
                         self.state = if size == 0 {
@@ -216,6 +220,11 @@ impl ResponseReader {
                 State::Trailers => {
                     let mut fields = [httparse::EMPTY_HEADER; super::head::MAX_HEADERS];
                     match httparse::parse_headers(rest, &mut fields) {
+                        Ok(httparse::Status::Complete((n, _)))
+                            if n > self.limits.max_head_bytes =>
+                        {
+                            return Err(ParseError::InvalidTrailers)
+                        }
                         Ok(httparse::Status::Complete((n, _))) => {
                             pos += n;
                             self.state = State::Done;

@@ -188,6 +188,36 @@ fn limits() {
 }
 
 #[test]
+fn limits_hold_in_one_read_as_in_many() {
+    // Found by the `response` fuzz target: a trailer section or chunk-size line over its limit
+    // was refused when it arrived in pieces but accepted when it arrived in one read.
+    let small = Limits {
+        max_head_bytes: 64,
+        max_body_bytes: 1024,
+    };
+    let trailers = format!(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nX: {}\r\n\r\n",
+        "v".repeat(100)
+    );
+    for cuts in [&[][..], &[60], &[60, 100]] {
+        assert_eq!(
+            read(trailers.as_bytes(), cuts, false, small),
+            Err(ParseError::InvalidTrailers)
+        );
+    }
+    let long_line = format!(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1;x={}\r\na\r\n0\r\n\r\n",
+        "e".repeat(MAX_CHUNK_LINE)
+    );
+    for cuts in [&[][..], &[50], &[50, 3000]] {
+        assert_eq!(
+            read(long_line.as_bytes(), cuts, false, Limits::default()),
+            Err(ParseError::InvalidChunkSize)
+        );
+    }
+}
+
+#[test]
 fn keep_alive_reader_is_reusable() {
     let mut reader = ResponseReader::new(Limits::default());
     for _ in 0..3 {
