@@ -9,8 +9,12 @@ from types import ModuleType
 _EXTRAS = {"matplotlib": "plot"}
 
 
+class MissingExtraError(ImportError):
+    """An optional dependency is not installed; the message says which extra installs it."""
+
+
 def optional(module: str, purpose: str) -> ModuleType:
-    """Imports ``module``, or raises ImportError saying which extra installs it.
+    """Imports ``module``, or raises MissingExtraError (an ImportError) saying which extra installs it.
 
     Example:
         >>> optional("json", "an example").__name__
@@ -20,4 +24,4 @@ def optional(module: str, purpose: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError:
         extra = _EXTRAS.get(module.split(".")[0], module)
-        raise ImportError(f"{purpose} needs {module}: pip install 'horde[{extra}]'") from None
+        raise MissingExtraError(f"{purpose} needs {module}: pip install 'horde[{extra}]'") from None

@@ -7,16 +7,24 @@ Exit codes: 0 success, 1 a run or script error, 2 a usage error (bad flag or val
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from horde import __version__
+from horde import __version__, running
+from horde._deps import MissingExtraError
 
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_USAGE = 2
 EXIT_THRESHOLDS = 99
+# 128 + SIGINT: stopped by a signal before a run could start.
+EXIT_INTERRUPTED = 130
+# 128 + SIGPIPE: stdout's reader went away.
+EXIT_SIGPIPE = 141
 
 
 class UsageError(Exception):
@@ -24,7 +32,11 @@ class UsageError(Exception):
 
 
 class Parser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line and exit code 2."""
+    """An argument parser whose errors are one line and exit code 2, and whose examples keep their lines."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> None:  # type: ignore[override]
         """Prints ``prog: error: message`` on one line and exits with status 2."""
@@ -32,23 +44,68 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def _stop_on_signals() -> None:
-    """Makes Ctrl-C and SIGTERM stop a run gracefully and still print what was measured.
+#: Each command's documented example, shown in its --help (tests run every one after a base install).
+EXAMPLES = {
+    "demo-target": "horde demo-target --port 8080",
+    "new": "horde new loadtest.py",
+    "inspect": "horde inspect loadtest.py",
+    "run": "horde run loadtest.py --duration 20s --json run.json",
+    "report": "horde report run.json -o report.html",
+    "attack": "horde attack http://127.0.0.1:8080/ --rate 200 --duration 10s",
+    "demo": "horde demo",
+}
 
-    A second Ctrl-C aborts. This holds even when the shell started horde with SIGINT ignored (a
-    background job).
-    """
-    signal.signal(signal.SIGINT, signal.default_int_handler)
 
-    def terminate(signum: int, frame: object) -> None:
+def example(command: str) -> str:
+    """The ``--help`` epilog of ``command``: its documented example."""
+    return f"example:\n  {EXAMPLES[command]}"
+
+
+def _on_signal(signum: int, frame: object) -> None:
+    if not running.request_stop():
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGTERM, terminate)
+
+def _stop_on_signals() -> None:
+    """Makes Ctrl-C, SIGTERM and SIGHUP stop a run gracefully and still write what was measured.
+
+    A second one aborts the run; one that comes while results are written waits for them (see
+    horde.running). Elsewhere they interrupt. This holds even when the shell started horde with
+    SIGINT ignored (a background job).
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, _on_signal)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Runs the CLI; returns the exit code."""
-    _stop_on_signals()
+    try:
+        args = _parse(argv)
+    except KeyboardInterrupt:  # Ctrl-C while Python was still starting up
+        return EXIT_INTERRUPTED
+    if args.command is None:
+        return EXIT_USAGE
+    # A command that runs a test is stoppable from its first line, before any handler can fire: a
+    # signal while the script loads stops the run as it starts, so that it still writes a result.
+    session = running.stoppable() if getattr(args, "stoppable", False) else contextlib.nullcontext()
+    try:
+        with session:
+            _stop_on_signals()
+            return int(args.handler(args))
+    except UsageError as e:
+        sys.stderr.write(f"horde {args.command}: error: {e}\n")
+        return EXIT_USAGE
+    except MissingExtraError as e:
+        sys.stderr.write(f"horde {args.command}: {e}\n")
+        return EXIT_ERROR
+    except BrokenPipeError:
+        return _reader_gone()
+    except KeyboardInterrupt:
+        sys.stderr.write(f"horde {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     from horde.cli import attack, demo, new, output, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
@@ -62,9 +119,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
-        return EXIT_USAGE
-    try:
-        return int(args.handler(args))
-    except UsageError as e:
-        sys.stderr.write(f"horde {args.command}: error: {e}\n")
-        return EXIT_USAGE
+    return args
+
+
+def _reader_gone() -> int:
+    """Ends quietly when whoever reads stdout went away (``horde ... | head``), as Unix tools do.
+
+    No traceback, and the status a shell gives a process killed by SIGPIPE.
+    """
+    # Later writes (and the interpreter's final flush) go nowhere instead of raising again.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_SIGPIPE

@@ -9,7 +9,7 @@ from typing import Any
 from horde import progress as live
 from horde.attack import CONNECTIONS
 from horde.attack import attack as run_attack
-from horde.cli import EXIT_ERROR, EXIT_OK, UsageError
+from horde.cli import EXIT_ERROR, EXIT_OK, UsageError, example
 from horde.cli.output import add_result_flags, save
 from horde.client import Tls
 from horde.errors import PlanError, RunError
@@ -22,7 +22,7 @@ _HTTP = DEFAULTS["options"]["http"]
 
 def register(commands: Any) -> None:
     """Adds the ``attack`` subcommand."""
-    p = commands.add_parser("attack", help=HELP, description=HELP)
+    p = commands.add_parser("attack", help=HELP, description=HELP, epilog=example("attack"))
     p.add_argument("url", help="http:// or https:// URL to load")
     p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
     p.add_argument(
@@ -83,7 +83,7 @@ def register(commands: Any) -> None:
         "--max-redirects", type=int, help=f"redirects followed (default {_HTTP['max_redirects']}; 0 = none)"
     )
     add_result_flags(p)
-    p.set_defaults(handler=run)
+    p.set_defaults(handler=run, stoppable=True)
 
 
 def _trust(value: str | None) -> list[str] | None:
@@ -131,8 +131,9 @@ def run(args: argparse.Namespace) -> int:
     except RunError as e:
         sys.stderr.write(f"horde attack: {e}\n")
         return EXIT_ERROR
-    print(result.summary())
+    # Files first: a reader that goes away (`| head`) must not cost the results.
     save(result, args.json, args.summary_export)
+    print(result.summary())
     return EXIT_OK
 
 

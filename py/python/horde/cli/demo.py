@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import signal
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 
 from horde import progress as live
-from horde.cli import EXIT_ERROR, EXIT_OK
+from horde import running
+from horde.cli import EXIT_ERROR, EXIT_INTERRUPTED, EXIT_OK, example
 from horde.journey_summary import observed_text
 from horde.result import Result
 
@@ -30,6 +34,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "demo",
         help="run the founding story: a naive test passes, a realistic one fails",
         description="run the naive and the realistic test against the bundled demo shop",
+        epilog=example("demo"),
     )
     d.add_argument(
         "question",
@@ -40,11 +45,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     d.add_argument("--shoppers", type=int, default=200, help="peak concurrent shoppers (default 200)")
     d.add_argument("--quiet", "-q", action="store_true", help="print only the verdicts")
-    d.set_defaults(handler=demo)
+    d.set_defaults(handler=demo, stoppable=True)
     t = commands.add_parser(
         "demo-target",
         help="serve the demo shop on loopback until Ctrl-C",
         description="serve the demo shop (products, cart, coupons, checkout)",
+        epilog=example("demo-target"),
     )
     t.add_argument("--port", type=int, default=8080)
     t.add_argument("--pool-size", type=int, default=4)
@@ -77,23 +83,43 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _start_shop() -> tuple[subprocess.Popen[bytes], str]:
+def _die_with_parent() -> None:
+    """In the shop's process: the kernel ends it when horde ends, however horde ends (even SIGKILL)."""
+    import ctypes
+
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+
+
+@contextlib.contextmanager
+def _shop() -> Iterator[str]:
+    """The demo shop on a free loopback port, for the duration of the block; yields its URL.
+
+    Raises:
+        RuntimeError: it did not answer within 10 s.
+    """
     port = _free_port()
     proc = subprocess.Popen(
         [sys.executable, "-m", "horde.demo.shop", "--port", str(port)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        preexec_fn=_die_with_parent,
     )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/health", timeout=1):
-                return proc, url
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise RuntimeError("the demo shop did not start within 10 s")
+    try:
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/health", timeout=1):
+                    break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("the demo shop did not start within 10 s") from None
+                time.sleep(0.05)
+        yield url
+    finally:
+        proc.kill()
+        proc.wait()
 
 
 def demo(args: argparse.Namespace) -> int:
@@ -105,18 +131,20 @@ def demo(args: argparse.Namespace) -> int:
     if not args.quiet:
         print(STORY)
     try:
-        proc, url = _start_shop()
+        if running.stop_requested():  # stopped while starting up
+            sys.stderr.write("horde demo: interrupted before any load was sent\n")
+            return EXIT_INTERRUPTED
+        with _shop() as url:
+            print("1/2  single-endpoint test: 100 VUs hammering GET /v1/products/prod-123 for 15 s …", flush=True)
+            naive = story.naive_test(url).run(progress=live.for_terminal(args.quiet))
+            if running.stop_requested():
+                print(naive.summary())
+                return EXIT_INTERRUPTED
+            print(f"2/2  realistic journey test: shoppers ramping to {args.shoppers} over a minute …", flush=True)
+            real = story.realistic_test(url, shoppers=args.shoppers).run(progress=live.for_terminal(args.quiet))
     except RuntimeError as e:
         sys.stderr.write(f"horde demo: {e}\n")
         return EXIT_ERROR
-    try:
-        print("1/2  single-endpoint test: 100 VUs hammering GET /v1/products/prod-123 for 15 s …", flush=True)
-        naive = story.naive_test(url).run(progress=live.for_terminal(args.quiet))
-        print(f"2/2  realistic journey test: shoppers ramping to {args.shoppers} over a minute …", flush=True)
-        real = story.realistic_test(url, shoppers=args.shoppers).run(progress=live.for_terminal(args.quiet))
-    finally:
-        proc.kill()
-        proc.wait()
     if not args.quiet:
         print("\n" + real.summary() + "\n")
     print(verdicts(naive, real, args.shoppers))
@@ -139,15 +167,14 @@ def capacity(args: argparse.Namespace) -> int:
             flush=True,
         )
     try:
-        proc, url = _start_shop()
+        if running.stop_requested():
+            sys.stderr.write("horde demo: interrupted before any load was sent\n")
+            return EXIT_INTERRUPTED
+        with _shop() as url:
+            found = story.checkout_capacity(url, progress=None if args.quiet else "auto")
     except RuntimeError as e:
         sys.stderr.write(f"horde demo: {e}\n")
         return EXIT_ERROR
-    try:
-        found = story.checkout_capacity(url, progress=None if args.quiet else "auto")
-    finally:
-        proc.kill()
-        proc.wait()
     print(found.summary())
     print()
     if found.capacity is None:

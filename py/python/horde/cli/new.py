@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from horde.cli import EXIT_ERROR, EXIT_OK
+from horde.cli import EXIT_ERROR, EXIT_OK, example
 
 # What each test type's scenario looks like in a starter script (horde.presets says what each answers).
 SCENARIOS = {
@@ -88,7 +88,9 @@ test = h.Test(
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Adds the ``new`` subcommand."""
-    p = commands.add_parser("new", help="write a starter test script", description="write a starter test script")
+    p = commands.add_parser(
+        "new", help="write a starter test script", description="write a starter test script", epilog=example("new")
+    )
     p.add_argument("file", nargs="?", default="loadtest.py", help="where to write it (default loadtest.py)")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
     p.add_argument(

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from horde.cli import EXIT_ERROR, EXIT_OK
+from horde.cli import EXIT_ERROR, EXIT_OK, example
 from horde.result import Result, load
 
 
@@ -40,6 +40,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "report",
         help="write a self-contained HTML report of a saved result",
         description="write a self-contained HTML report of a result saved with --json",
+        epilog=example("report"),
     )
     p.add_argument("result", help="a result file (horde run/attack --json FILE, or Result.save)")
     p.add_argument("-o", "--output", default="report.html", help="where to write it (default report.html)")

@@ -9,7 +9,7 @@ import sys
 from horde import _native
 from horde import progress as live
 from horde._units import seconds
-from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError
+from horde.cli import EXIT_ERROR, EXIT_OK, EXIT_THRESHOLDS, UsageError, example
 from horde.cli.output import add_result_flags, save
 from horde.cli.script import ScriptError, apply_overrides, load_test, parse_env
 from horde.errors import PlanError, RunError
@@ -20,7 +20,7 @@ HELP = "run a test script (journeys, scenarios, thresholds); exit 99 when a thre
 
 def register(commands: argparse._SubParsersAction) -> None:
     """Adds the ``run`` and ``inspect`` subcommands."""
-    p = commands.add_parser("run", help=HELP, description=HELP)
+    p = commands.add_parser("run", help=HELP, description=HELP, epilog=example("run"))
     _common(p)
     p.add_argument(
         "--summary-trend-stats",
@@ -28,8 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
         help='columns for durations, e.g. "avg,min,med,max,p(95),p(99)"',
     )
     add_result_flags(p)
-    p.set_defaults(handler=run)
-    i = commands.add_parser("inspect", help="print the plan a script builds (JSON), without running it")
+    p.set_defaults(handler=run, stoppable=True)
+    i = commands.add_parser(
+        "inspect", help="print the plan a script builds (JSON), without running it", epilog=example("inspect")
+    )
     _common(i)
     i.set_defaults(handler=inspect)
 
@@ -102,8 +104,9 @@ def run(args: argparse.Namespace) -> int:
     except (PlanError, RunError) as e:
         sys.stderr.write(f"horde run: {e}\n")
         return EXIT_ERROR
-    print(result.summary(stats))
+    # Files first: a reader that goes away (`| head`) must not cost the results.
     save(result, args.json, args.summary_export)
+    print(result.summary(stats))
     return EXIT_OK if result.passed else EXIT_THRESHOLDS
 
 
