@@ -98,6 +98,7 @@ impl Client {
             self.pools.forget(s.exchange.target, s.slot);
             return self.interrupt(s, turn);
         }
+        s.exchange.cancelled = true;
         s.cancel_io(turn.ring);
         Outcome::Pending
     }
@@ -121,12 +122,46 @@ impl Client {
         match c.op {
             Op::Connect => self.on_connect(s, c.result, call, turn),
             Op::Recv => self.on_recv(s, c.result, call, turn),
-            Op::Send => {
-                // The linked receive completes with -ECANCELED right after; remember why.
-                s.exchange.send_errno = -c.result;
+            Op::Send => self.on_send_failed(s, c.result, call, turn),
+            Op::SendBody => {
+                // The receive in flight goes on, and reports this if it finds nothing.
+                s.exchange.send_failure = Some(send_failure(c.result));
                 Outcome::Pending
             }
         }
+    }
+
+    /// The send of a request or of a TLS handshake flight failed (`result`: a negated errno, or
+    /// the bytes sent before an error or a cancellation cut it), and its linked receive was
+    /// skipped. An answer may have arrived before the send failed — a server refusing an upload
+    /// early, then hanging up — so what is there is read, as curl and browsers do; if nothing
+    /// is, the send's failure is the exchange's.
+    fn on_send_failed(
+        &mut self,
+        s: &mut Session,
+        result: i32,
+        call: &HttpCall,
+        turn: &mut Turn<'_>,
+    ) -> Outcome {
+        let handshaking = s.state == State::Handshaking;
+        if s.exchange.timed_out {
+            return self.fail(s, call, turn, timeout_failure(handshaking));
+        }
+        if s.exchange.cancelled || result == -libc::ECANCELED {
+            return self.interrupt(s, turn);
+        }
+        let failure = if handshaking {
+            handshake_error(-result, true)
+        } else {
+            send_failure(result)
+        };
+        if s.exchange.send_failure.is_some() {
+            // Reading after the first failure had to send (a TLS alert), and failed again.
+            return self.retry_or_fail(s, call, turn, failure);
+        }
+        s.exchange.send_failure = Some(failure);
+        self.read_more(s, turn);
+        Outcome::Pending
     }
 
     fn on_connect(
@@ -170,25 +205,23 @@ impl Client {
     ) -> Outcome {
         let handshaking = s.state == State::Handshaking;
         if s.exchange.timed_out {
-            let failure = if handshaking {
-                handshake_cut(true)
-            } else {
-                Failure::new(
-                    ErrorClass::RequestTimeout,
-                    "no complete response within the timeout",
-                )
-            };
-            return self.fail(s, call, turn, failure);
+            return self.fail(s, call, turn, timeout_failure(handshaking));
+        }
+        if result == -libc::ECANCELED {
+            // The run cut this iteration.
+            return self.interrupt(s, turn);
+        }
+        if result <= 0 && !s.exchange.got_data {
+            if let Some(failure) = s.exchange.send_failure {
+                // Nothing came before the failed send's connection ended.
+                return self.retry_or_fail(s, call, turn, failure);
+            }
         }
         if result < 0 {
-            let failure = match -result {
-                // The linked send failed (its completion came first and left the errno)…
-                libc::ECANCELED if s.exchange.send_errno != 0 => {
-                    socket::io_failure(s.exchange.send_errno, true)
-                }
-                // …or the run cut this iteration.
-                libc::ECANCELED => return self.interrupt(s, turn),
-                errno => socket::io_failure(errno, false),
+            let failure = if handshaking {
+                handshake_error(-result, false)
+            } else {
+                socket::io_failure(-result, false)
             };
             return self.retry_or_fail(s, call, turn, failure);
         }
@@ -284,6 +317,19 @@ pub(super) fn follows_redirect(head: &crate::http::Head, call: &HttpCall) -> boo
     head.location && super::redirect::is_redirect(head.status) && call.max_redirects > 0
 }
 
+/// The exchange's deadline passed: in the TLS handshake, connecting took too long; after it, the
+/// response did (however far sending the request had got).
+fn timeout_failure(handshaking: bool) -> Failure {
+    if handshaking {
+        handshake_cut(true)
+    } else {
+        Failure::new(
+            ErrorClass::RequestTimeout,
+            "no complete response within the timeout",
+        )
+    }
+}
+
 /// Why a connection closed during the TLS handshake, or timed out in it.
 fn handshake_cut(timed_out: bool) -> Failure {
     if timed_out {
@@ -295,6 +341,32 @@ fn handshake_cut(timed_out: bool) -> Failure {
         Failure::new(
             ErrorClass::TlsHandshakeFailed,
             "the server closed the connection during the TLS handshake",
+        )
+    }
+}
+
+/// A connection error (`errno`) during the TLS handshake. A reset (or the broken pipe one leaves
+/// behind) is the server refusing the handshake, as a close is: no request was in flight yet,
+/// so it is not `connection_reset`. Other errors keep their own class.
+fn handshake_error(errno: i32, sending: bool) -> Failure {
+    match errno {
+        libc::ECONNRESET | libc::EPIPE => Failure::new(
+            ErrorClass::TlsHandshakeFailed,
+            "the server reset the connection during the TLS handshake",
+        ),
+        _ => socket::io_failure(errno, sending),
+    }
+}
+
+/// A failed request send: `result` is a negated errno, or the bytes sent before the connection
+/// failed (the kernel then reports progress, not the error).
+fn send_failure(result: i32) -> Failure {
+    if result < 0 {
+        socket::io_failure(-result, true)
+    } else {
+        Failure::new(
+            ErrorClass::SendFailed,
+            "the connection failed partway through sending the request",
         )
     }
 }

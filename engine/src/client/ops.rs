@@ -11,10 +11,15 @@ pub const GENERATION_MASK: u32 = 0x00FF_FFFF;
 pub enum Op {
     /// TCP connect.
     Connect = 1,
-    /// Request send (posts a completion only on failure).
+    /// Request (or TLS handshake) send, with a receive linked after it. It posts a completion
+    /// only on failure, and then the linked receive posts none: the kernel skips the completions
+    /// of a link whose head failed when that head was to skip its own success.
     Send = 2,
     /// Response receive.
     Recv = 3,
+    /// A request body sent alone (after `100 Continue`) while a receive is in flight; posts a
+    /// completion only on failure.
+    SendBody = 4,
 }
 
 impl Op {
@@ -23,6 +28,7 @@ impl Op {
             1 => Some(Op::Connect),
             2 => Some(Op::Send),
             3 => Some(Op::Recv),
+            4 => Some(Op::SendBody),
             _ => None,
         }
     }

@@ -97,10 +97,12 @@ impl Client {
         s.exchange.status_ok = status_ok;
         s.conn.exchanges += 1;
         // A final answer before the held body went out (417, 401, …) leaves the server unsure
-        // whether a body follows: that connection is not reused.
+        // whether a body follows, and one read after a failed send came on a broken connection:
+        // neither connection is reused.
         if !head.keep_alive
             || self.settings.connections == ConnectionPolicy::PerRequest
             || s.exchange.body_held
+            || s.exchange.send_failure.is_some()
         {
             s.conn.close();
         }

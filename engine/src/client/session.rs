@@ -67,8 +67,11 @@ pub(crate) struct Exchange {
     pub delayed: bool,
     /// The worker must act on this exchange's completion at once.
     pub urgent: bool,
-    /// Why the linked send failed (errno), if it did.
-    pub send_errno: i32,
+    /// The request's send failed (see `Client::on_send_failed`); what was received after it,
+    /// if anything, is still read.
+    pub send_failure: Option<crate::metrics::Failure>,
+    /// The run cut the exchange (`Client::cancel`): a cancelled operation is an interruption.
+    pub cancelled: bool,
     /// The final response's status is within the expected range.
     pub status_ok: bool,
 }

@@ -23,6 +23,7 @@ impl Client {
         turn: &mut Turn<'_>,
     ) -> Result<(), Failure> {
         s.conn.close();
+        s.exchange.send_failure = None;
         let addr = self.origins.pick(target, &mut s.rng);
         let fd = socket::open(addr)
             .map_err(|e| socket::connect_failure(e.raw_os_error().unwrap_or(0)))?;
@@ -129,6 +130,7 @@ impl Client {
         s.state = State::Exchanging;
         // Bytes of a TLS handshake are not the response: its first byte is still to come.
         s.exchange.received = 0;
+        s.exchange.send_failure = None;
         let msg = s.conn.prepare_recv(self.settings.limits.max_head_bytes);
         let wire = on_the_wire(s.conn.tls.as_deref_mut(), bytes);
         self.queued_sends.push((s.slot, turn.ring.mark()));
@@ -160,7 +162,7 @@ impl Client {
                 s.conn.fd,
                 wire.as_ptr(),
                 wire.len() as u32,
-                user_data(s.slot, s.generation, Op::Send),
+                user_data(s.slot, s.generation, Op::SendBody),
             )
         };
         turn.frame.keys[s.exchange.key].bytes_sent += wire.len() as u64;
