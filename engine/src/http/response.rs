@@ -180,6 +180,14 @@ impl ResponseReader {
                     Ok(httparse::Status::Complete((n, _))) if n > MAX_CHUNK_LINE => {
                         return Err(ParseError::InvalidChunkSize)
                     }
+                    // A chunk announcing more than the body may still hold fails at its size
+                    // line, as an over-limit Content-Length does at the head: not after its
+                    // bytes, nor at the timeout when a server never sends them.
+                    Ok(httparse::Status::Complete((_, size)))
+                        if size > self.limits.max_body_bytes.saturating_sub(self.body_len) =>
+                    {
+                        return Err(ParseError::BodyTooLarge)
+                    }
                     Ok(httparse::Status::Complete((n, size))) => {
                         pos += n;
                         self.state = if size == 0 {

@@ -188,6 +188,30 @@ fn limits() {
 }
 
 #[test]
+fn a_chunk_over_the_body_limit_fails_at_its_size_line() {
+    let small = Limits {
+        max_head_bytes: 64,
+        max_body_bytes: 8,
+    };
+    // 3 bytes in, 6 announced: over the 8 allowed before any of the 6 arrives.
+    let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n6\r\n";
+    assert_eq!(read(raw, &[], false, small), Err(ParseError::BodyTooLarge));
+    // Exactly up to the limit is fine.
+    let raw =
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n5\r\ndefgh\r\n0\r\n\r\n";
+    assert_eq!(
+        read(raw, &[], false, small).map(|(_, body, _)| body),
+        Ok(b"abcdefgh".to_vec())
+    );
+    // The largest size 64 bits hold, with the default limits.
+    let raw = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nhello";
+    assert_eq!(
+        read(raw, &[], false, Limits::default()),
+        Err(ParseError::BodyTooLarge)
+    );
+}
+
+#[test]
 fn limits_hold_in_one_read_as_in_many() {
     // Found by the `response` fuzz target: a trailer section or chunk-size line over its limit
     // was refused when it arrived in pieces but accepted when it arrived in one read.

@@ -4,6 +4,7 @@
 mod cookies;
 mod coordinated_omission;
 mod faults;
+mod faults_framing;
 mod framing;
 mod layering;
 mod nginx;
