@@ -54,6 +54,14 @@ cargo clippy --workspace --all-targets -- -D warnings
 step "Rust: unit, property and integration tests (engine)"
 cargo test --release -p horde-engine
 
+step "Rust: fuzz targets (engine/fuzz, its own workspace): format, lints, build, a smoke run"
+# The engine's fuzzing entry points only build with the feature; the fuzz crate is linted by its
+# own script. Then every target runs a few seconds on its seed corpus: a crash fails the step.
+cargo clippy -p horde-engine --lib --features fuzzing -- -D warnings
+engine/fuzz/run.sh lint
+engine/fuzz/run.sh build
+engine/fuzz/run.sh smoke 5
+
 step "Python: lint, format, type stubs"
 "$VENV/bin/ruff" check .
 "$VENV/bin/ruff" format --check .
