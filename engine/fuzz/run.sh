@@ -83,8 +83,10 @@ case ${1:-} in
         target=$2 runs=$3
         shift 3
         start=$(date +%s)
-        nice -n 19 "$0" run "$target" -runs="$runs" "$@"
+        status=0
+        nice -n 19 "$0" run "$target" -runs="$runs" "$@" || status=$?
         echo "wall time: $(($(date +%s) - start)) s"
+        exit "$status"
         ;;
     run)
         [ $# -ge 2 ] || { echo "usage: $0 run TARGET [ARGS]" >&2 && exit 2; }
