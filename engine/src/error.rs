@@ -106,6 +106,9 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The plan may need more connections than the host's limits allow, and `strict` is on.
+    #[error("the host's limits are below what this test may need (strict):\n{0}")]
+    Limits(String),
     /// The TLS configuration could not be built (a CA or key file changed since validation).
     #[error("TLS setup failed: {0}")]
     Tls(String),

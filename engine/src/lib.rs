@@ -34,6 +34,7 @@ pub use collector::{Progress, StageProgress};
 pub use error::{PlanError, PlanIssue, RunError};
 pub use health::LimitedBy;
 pub use metrics::catalogue::BUILTINS as METRICS;
+pub use metrics::error_class::catalogue as error_classes;
 pub use metrics::histogram::quantile_is_lower_bound as lower_bound_at;
 pub use metrics::Hist;
 pub use plan::defaults::all as defaults;
@@ -41,7 +42,7 @@ pub use plan::overrides::{override_executor_json, Overrides};
 pub use plan::validate::{check_http_json, check_scenario_json};
 pub use plan::{CompiledPlan, Plan, PLAN_VERSION};
 pub use result::RunResult;
-pub use run::{start, RunControls, RunHandle};
+pub use run::{preflight, start, RunControls, RunHandle};
 pub use worker::StopLevel;
 
 /// Parses, validates, compiles and runs a plan to completion.

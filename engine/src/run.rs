@@ -12,6 +12,7 @@ use crate::clock::now_ns;
 use crate::collector::{collect, Progress, Sinks};
 use crate::error::RunError;
 use crate::metrics::keys::RequestKey;
+use crate::net::limits::{self, HostLimits};
 use crate::net::origins::{resolve_origins, Target};
 use crate::net::{dns, tls::TlsSetup};
 use crate::output::Outputs;
@@ -28,12 +29,29 @@ pub struct RunHandle {
     result: Option<RunResult>,
 }
 
+/// What the host's limits say about `plan` before any load: a warning, with the numbers and the
+/// fix, for each limit the plan may run into (the open-file limit, raised to its hard value
+/// first, and the ephemeral ports towards each address). Resolves the plan's host names.
+pub fn preflight(plan: &CompiledPlan) -> Result<Vec<String>, RunError> {
+    let targets = resolve_origins(&plan.origins, &plan.client.dns)?;
+    Ok(limits_warnings(plan, &targets))
+}
+
+fn limits_warnings(plan: &CompiledPlan, targets: &[Target]) -> Vec<String> {
+    let needs = limits::needs(plan, targets);
+    limits::check(&needs, HostLimits::now(), &plan.client.source_addresses)
+}
+
 /// Starts `plan` on worker threads and returns at once.
 pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
     let plan = Arc::new(plan);
     // Names are resolved and the TLS configuration built as the run starts: a host that does not
     // resolve stops it before any load.
     let targets: Arc<[Target]> = resolve_origins(&plan.origins, &plan.client.dns)?.into();
+    let over_limits = limits_warnings(&plan, &targets);
+    if plan.run.strict && !over_limits.is_empty() {
+        return Err(RunError::Limits(over_limits.join("\n")));
+    }
     let tls = Arc::new(TlsSetup::build(&plan.client.tls).map_err(RunError::Tls)?);
     let cores = core_affinity::get_core_ids().unwrap_or_default();
     // Every worker holds at least one connection to each host it sends to, so a connection cap
@@ -146,6 +164,7 @@ pub fn start(plan: CompiledPlan) -> Result<RunHandle, RunError> {
                 }
                 drop(resolver_stop);
                 let mut result = assemble(&plan, collected, t0, started_at, &cpus);
+                result.warnings.splice(0..0, over_limits);
                 result.add_outputs(outputs.finish());
                 if result.stopped_early.is_none() {
                     result.stopped_early = match stop.level() {

@@ -17,6 +17,12 @@ pub fn metrics() -> String {
     serde_json::to_string(horde_engine::METRICS).expect("the catalogue serialises")
 }
 
+/// The error classes with their meaning and advice, as JSON (`horde.ERRORS`).
+#[pyfunction]
+pub fn error_classes() -> String {
+    horde_engine::error_classes().to_string()
+}
+
 /// An executor (JSON) with command-line overrides applied, as JSON.
 #[pyfunction]
 #[pyo3(signature = (executor_json, vus=None, duration_s=None, iterations=None, rate=None))]

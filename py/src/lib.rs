@@ -17,6 +17,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(run::compile_plan, m)?)?;
     m.add_function(wrap_pyfunction!(facts::defaults, m)?)?;
     m.add_function(wrap_pyfunction!(facts::metrics, m)?)?;
+    m.add_function(wrap_pyfunction!(facts::error_classes, m)?)?;
     m.add_function(wrap_pyfunction!(facts::override_executor, m)?)?;
     m.add_function(wrap_pyfunction!(facts::check_scenario, m)?)?;
     m.add_function(wrap_pyfunction!(facts::check_http, m)?)?;

@@ -40,6 +40,20 @@ pub fn compile_plan(py: Python<'_>, plan_json: &str) -> PyResult<CompiledPlan> {
 
 #[pymethods]
 impl CompiledPlan {
+    /// What the host's limits say about this plan before any load: a warning per limit it may
+    /// run into (raises the soft open-file limit to the hard one; resolves host names).
+    fn preflight(&self, py: Python<'_>) -> PyResult<Vec<String>> {
+        let guard = self
+            .plan
+            .lock()
+            .map_err(|_| PyRuntimeError::new_err("plan lock poisoned"))?;
+        let plan = guard.as_ref().ok_or_else(|| {
+            PyRuntimeError::new_err("this compiled plan has already been started")
+        })?;
+        py.detach(|| horde_engine::preflight(plan))
+            .map_err(run_error)
+    }
+
     /// Resolves the plan's host names, builds its TLS configuration and starts the run on
     /// worker threads; returns at once.
     fn start(&self, py: Python<'_>) -> PyResult<Run> {

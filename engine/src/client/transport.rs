@@ -25,7 +25,9 @@ impl Client {
         s.conn.close();
         s.exchange.send_failure = None;
         let addr = self.origins.pick(target, &mut s.rng);
-        let fd = socket::open(addr)
+        let opened = turn.frame.generator.connections_opened;
+        let source = socket::source_for(&self.settings.source_addresses, addr, opened);
+        let fd = socket::open(addr, source)
             .map_err(|e| socket::connect_failure(e.raw_os_error().unwrap_or(0)))?;
         let (addr, len) = s.conn.set_peer(addr);
         s.conn.fd = fd;

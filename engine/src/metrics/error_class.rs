@@ -59,11 +59,17 @@ pub enum ErrorClass {
     BadRedirect,
     /// A host name found while running (a redirect to a new host) could not be resolved.
     DnsFailed,
+    /// The generator ran out of file descriptors (EMFILE, ENFILE): its open-file limit is too
+    /// low for the connections the test opens.
+    TooManyOpenFiles,
+    /// No local port was free towards the destination (EADDRNOTAVAIL): one source address
+    /// reaches one address and port over at most the ephemeral port range's ports.
+    NoLocalPorts,
 }
 
 impl ErrorClass {
     /// Every class, in declaration order (index = `self as usize`).
-    pub const ALL: [ErrorClass; 24] = [
+    pub const ALL: [ErrorClass; 26] = [
         ErrorClass::ConnectRefused,
         ErrorClass::ConnectTimeout,
         ErrorClass::ConnectFailed,
@@ -88,6 +94,8 @@ impl ErrorClass {
         ErrorClass::TooManyRedirects,
         ErrorClass::BadRedirect,
         ErrorClass::DnsFailed,
+        ErrorClass::TooManyOpenFiles,
+        ErrorClass::NoLocalPorts,
     ];
     /// Number of classes.
     pub const COUNT: usize = Self::ALL.len();
@@ -119,6 +127,65 @@ impl ErrorClass {
             ErrorClass::TooManyRedirects => "too_many_redirects",
             ErrorClass::BadRedirect => "bad_redirect",
             ErrorClass::DnsFailed => "dns_failed",
+            ErrorClass::TooManyOpenFiles => "too_many_open_files",
+            ErrorClass::NoLocalPorts => "no_local_ports",
+        }
+    }
+
+    /// What the class means, in a line (summaries print it beside the count).
+    pub fn meaning(self) -> &'static str {
+        use ErrorClass::*;
+        match self {
+            ConnectRefused => {
+                "nothing listened at the address (the target is down or the port is wrong)"
+            }
+            ConnectTimeout => "the TCP connection was not up within connect_timeout",
+            ConnectFailed => "connecting failed for another reason (unreachable network or host)",
+            ConnectionReset => "the target reset the connection while a request was in flight",
+            ConnectionClosed => "the target closed the connection before answering",
+            TruncatedResponse => "the target closed the connection in the middle of a response",
+            RequestTimeout => "no complete response within the request timeout",
+            MalformedResponse => {
+                "the response broke HTTP/1.1 framing (status line, headers, lengths)"
+            }
+            BodyTooLarge => "a response body exceeded max_body_bytes",
+            SendFailed => "the target went away while the request was being sent",
+            Io => "another I/O error",
+            TlsUntrustedCertificate => "the certificate is not signed by a trusted CA",
+            TlsExpiredCertificate => "the certificate has expired or is not valid yet",
+            TlsHostnameMismatch => "the certificate is not valid for the URL's host name",
+            TlsBadCertificate => "the certificate was rejected (signature, purpose, encoding)",
+            TlsVersionMismatch => "no TLS version in common with the server",
+            TlsNotTls => "the server does not speak TLS on that port",
+            TlsClientCertificateRejected => {
+                "the server rejected (or required) the client certificate"
+            }
+            TlsHandshakeFailed => "the TLS handshake failed for another reason",
+            TlsProtocolError => "TLS failed on an established connection",
+            RedirectLoop => "a redirect chain came back to a URL it had visited",
+            TooManyRedirects => "more redirects than max_redirects",
+            BadRedirect => "a redirect without a usable Location",
+            DnsFailed => "a host name could not be resolved",
+            TooManyOpenFiles => "the generator ran out of file descriptors (its open-file limit)",
+            NoLocalPorts => {
+                "no free local port towards the target address (the ephemeral port range)"
+            }
+        }
+    }
+
+    /// What to do about it, when the fix is on the generator's side.
+    pub fn advice(self) -> Option<&'static str> {
+        match self {
+            ErrorClass::TooManyOpenFiles => Some(
+                "raise the open-file limit (`ulimit -n 65536` in the shell, LimitNOFILE= in a \
+                 systemd unit, nofile in /etc/security/limits.conf) or open fewer connections",
+            ),
+            ErrorClass::NoLocalPorts => Some(
+                "spread connections over several local addresses (source_addresses=[...], \
+                 --source-address 127.0.0.2-127.0.0.9 on loopback), widen \
+                 net.ipv4.ip_local_port_range, or open fewer connections",
+            ),
+            _ => None,
         }
     }
 
@@ -130,6 +197,21 @@ impl ErrorClass {
             ErrorClass::ConnectTimeout | ErrorClass::RequestTimeout
         )
     }
+}
+
+/// Every class with its meaning and advice, as JSON (`horde.ERRORS`).
+pub fn catalogue() -> serde_json::Value {
+    ErrorClass::ALL
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "name": c.name(),
+                "meaning": c.meaning(),
+                "advice": c.advice(),
+                "timeout": c.is_timeout(),
+            })
+        })
+        .collect()
 }
 
 /// A classified failure with a static detail (no allocation on the hot path).

@@ -2,6 +2,7 @@
 
 pub mod conn;
 pub mod dns;
+pub mod limits;
 pub mod origins;
 pub mod socket;
 pub mod tls;

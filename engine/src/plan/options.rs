@@ -21,6 +21,9 @@ pub struct Options {
     pub seed: Option<u64>,
     /// Where to send results while the run goes on.
     pub outputs: Vec<OutputSpec>,
+    /// Refuse to start when the plan may hold more connections than the host's open-file limit
+    /// or ephemeral port range allow (by default the run starts, with a warning).
+    pub strict: bool,
     /// Header fields whose values saved artifacts (results, reports, `horde inspect`) show as
     /// `<redacted>`, case-insensitive. Empty keeps them all.
     pub redact_headers: Vec<String>,
@@ -35,6 +38,7 @@ impl Default for Options {
             lag_bound_us: 1_000,
             seed: None,
             outputs: Vec::new(),
+            strict: false,
             redact_headers: crate::plan::redact::SENSITIVE_HEADERS
                 .iter()
                 .map(|h| h.to_string())
@@ -64,6 +68,10 @@ pub struct HttpOptions {
     /// Host name → addresses to use instead of DNS (`"127.0.0.1"`, `"[::1]:8443"`, …): test a new
     /// backend under its production name. The URL's host still goes in `Host` and in TLS SNI.
     pub hosts: std::collections::BTreeMap<String, Vec<String>>,
+    /// Local addresses new connections are spread over, in turn (IPs, or IPv4 ranges such as
+    /// `127.0.0.2-127.0.0.9`); empty: the kernel picks. One local address holds at most the
+    /// ephemeral port range's connections to one address and port.
+    pub source_addresses: Vec<String>,
     /// The VU's cookie jar.
     pub cookies: CookiePolicy,
     /// Redirects followed per request (0: return the 3xx response).
@@ -210,6 +218,7 @@ impl Default for HttpOptions {
             tls: TlsOptions::default(),
             dns: DnsOptions::default(),
             hosts: std::collections::BTreeMap::new(),
+            source_addresses: Vec::new(),
             cookies: CookiePolicy::PerIteration,
             max_redirects: 10,
             connections: ConnectionPolicy::PerVu,

@@ -41,7 +41,7 @@ from horde.executors import (
     sessions,
     shared_iterations,
 )
-from horde.facts import DEFAULTS, METRICS
+from horde.facts import DEFAULTS, ERRORS, METRICS
 from horde.presets import load_test, smoke, soak, spike, stress
 from horde.result import Latency, RequestStats, Result, load
 from horde.steps import (
@@ -68,6 +68,7 @@ from horde.test import Test
 
 __all__ = [
     "DEFAULTS",
+    "ERRORS",
     "METRICS",
     "Capacity",
     "Dns",

@@ -12,6 +12,7 @@ __all__ = [
     "check_scenario",
     "compile_plan",
     "defaults",
+    "error_classes",
     "load_result",
     "metrics",
     "override_executor",
@@ -33,6 +34,9 @@ def defaults() -> str:
 
 def metrics() -> str:
     """The built-in metrics, as a JSON list: name, type, unit, description, tags, histogram."""
+
+def error_classes() -> str:
+    """The error classes, as a JSON list: name, meaning, advice (or null), timeout."""
 
 def override_executor(
     executor_json: str,
@@ -78,6 +82,13 @@ def compile_plan(plan_json: str) -> CompiledPlan:
 @final
 class CompiledPlan:
     """A validated, compiled plan, ready to start once."""
+
+    def preflight(self) -> list[str]:
+        """Warnings for the host limits this plan may run into (open files, ephemeral ports).
+
+        Raises:
+            horde.RunError: a host name does not resolve.
+        """
 
     def start(self) -> Run:
         """Resolves host names, builds the TLS configuration and starts the run; returns at once.

@@ -70,6 +70,8 @@ def attack(
     insecure: bool = False,
     hosts: Mapping[str, str | Sequence[str]] | None = None,
     max_redirects: int | None = None,
+    source_addresses: str | Sequence[str] | None = None,
+    strict: bool = False,
     progress: Progress | str | None = "auto",
 ) -> Result:
     """Sends one request over and over and measures the responses.
@@ -102,6 +104,11 @@ def attack(
         insecure: skip certificate verification (flagged in the summary).
         hosts: host name → address(es) to use instead of DNS.
         max_redirects: redirects followed per request (0: measure the 3xx itself).
+        source_addresses: local addresses to spread connections over (IPs or IPv4 ranges such
+            as ``"127.0.0.2-127.0.0.9"``): each holds at most the ephemeral port range's
+            connections to one address and port.
+        strict: refuse to start when the connections may exceed the host's open-file limit or
+            ephemeral ports (by default: a warning before any load).
         progress: called with a progress dict a few times a second; ``"auto"`` shows a live
             display in Jupyter and nothing elsewhere.
 
@@ -143,6 +150,8 @@ def attack_plan(
     insecure: bool = False,
     hosts: Mapping[str, str | Sequence[str]] | None = None,
     max_redirects: int | None = None,
+    source_addresses: str | Sequence[str] | None = None,
+    strict: bool = False,
 ) -> dict[str, Any]:
     """Builds the plan :func:`attack` runs (same arguments, minus ``progress``).
 
@@ -179,6 +188,8 @@ def _test(
     insecure: bool,
     hosts: Mapping[str, str | Sequence[str]] | None,
     max_redirects: int | None,
+    source_addresses: str | Sequence[str] | None,
+    strict: bool,
 ) -> Test:
     """The attack as a test: one journey of one request, under the executor its arguments say.
 
@@ -226,6 +237,8 @@ def _test(
         cookies="per_vu",
         max_redirects=max_redirects,
         compression=False,
+        source_addresses=source_addresses,
+        strict=strict,
         _kind="attack",
         _checked=False,
     )

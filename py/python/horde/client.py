@@ -68,6 +68,16 @@ def _sources(trust: str | Sequence[str] | None) -> list[str] | None:
     return list(trust)
 
 
+def _addresses(value: str | Sequence[str] | None) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return [value]
+    if not all(isinstance(v, str) for v in value):
+        raise TypeError(f"source_addresses must be IPs or ranges as strings, got {value!r}")
+    return list(value)
+
+
 def _given(**fields: Any) -> dict[str, Any]:
     """The fields that were given: the others take the engine's defaults."""
     return {k: v for k, v in fields.items() if v is not None}
@@ -211,6 +221,7 @@ def http_options(
     max_connections_per_host: int | None = None,
     compression: Sequence[str] | bool | None = None,
     expect_continue_timeout: float | str | None = None,
+    source_addresses: str | Sequence[str] | None = None,
     checked: bool = True,
 ) -> dict[str, Any]:
     """The plan's ``options.http`` from a test's (or an attack's) arguments.
@@ -239,6 +250,7 @@ def http_options(
         expect_continue_timeout_s=(
             None if expect_continue_timeout is None else seconds(expect_continue_timeout, "expect_continue_timeout")
         ),
+        source_addresses=_addresses(source_addresses),
     )
     if checked:
         check(http)

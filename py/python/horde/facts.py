@@ -1,4 +1,4 @@
-"""What the engine knows and Python presents: every default a plan takes, and the built-in metrics.
+"""What the engine knows and Python presents: every default a plan takes, the built-in metrics and the error classes.
 
 Both are read once from the engine, where they are defined; nothing in Python repeats them.
 
@@ -19,7 +19,7 @@ from typing import Any
 from horde import _native
 from horde.errors import PlanError
 
-__all__ = ["DEFAULTS", "METRICS", "renamed"]
+__all__ = ["DEFAULTS", "ERRORS", "METRICS", "renamed"]
 
 #: Defaults for fields a plan leaves out: ``scenario``, ``executor`` and ``options`` (run and
 #: HTTP client options, as the engine's ``Options`` default).
@@ -29,6 +29,10 @@ DEFAULTS: dict[str, Any] = json.loads(_native.defaults())
 #: none), ``description``, ``tags`` (threshold filters) and ``histogram`` (where a result keeps
 #: its full histogram: ``{"rows": "requests" | "journeys" | "generator", "field": ...}``).
 METRICS: dict[str, dict[str, Any]] = {m["name"]: m for m in json.loads(_native.metrics())}
+
+#: The error classes by name: ``meaning`` (a line), ``advice`` (what to do, where the fix is on the
+#: generator's side, else None) and ``timeout`` (its times are lower bounds).
+ERRORS: dict[str, dict[str, Any]] = {e["name"]: e for e in json.loads(_native.error_classes())}
 
 _SECONDS_SUFFIX = re.compile(r"_s(?=$|\.|\[)")
 

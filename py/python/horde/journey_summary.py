@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from horde.facts import METRICS
 from horde.summary import bytes_text as _bytes
-from horde.summary import generator_line, latency_text, timed_out_line, trend_ms
+from horde.summary import error_lines, generator_line, latency_text, timed_out_line, trend_ms
 from horde.summary import ms_text as _ms
 
 if TYPE_CHECKING:
@@ -31,6 +31,9 @@ def render(result: Result, trend_stats: Sequence[str] | None = None) -> str:
     if result.thresholds:
         lines += ["", "  THRESHOLDS", *_thresholds(result)]
     lines += ["", "  REQUESTS", *_requests(result)]
+    total = result.total
+    if total.errors:
+        lines += ["", "  ERRORS", *("    " + e for e in error_lines(total.errors, total.error_details))]
     journeys = [j for j in data.get("journeys", []) if j["started"] or j["steps"]]
     if journeys:
         lines += ["", "  JOURNEYS"]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -91,6 +92,9 @@ def _run(plan: dict[str, Any], progress: Progress | str | None) -> Result:
         raise ValueError(f"progress must be a callable, 'auto' or None, got {progress!r}")
     if hasattr(progress, "start"):
         progress.start(plan)  # type: ignore[union-attr]
+    # Said before any load (the result's warnings repeat them); with `strict` start() refuses.
+    for warning in compiled.preflight():
+        sys.stderr.write(f"horde: ! {warning}\n")
     run = compiled.start()
     interrupted = 0
     try:

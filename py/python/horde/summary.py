@@ -24,13 +24,9 @@ def render(result: Result) -> str:
     )
     status = ", ".join(f"{code}: {n}" for code, n in sorted(total.status.items())) or "none"
     lines.append(_row("status codes", status))
-    if total.errors:
-        ranked = sorted(total.errors.items(), key=lambda kv: -kv[1])
-        for i, (cls, n) in enumerate(ranked):
-            detail = total.error_details.get(cls, "")
-            lines.append(_row("errors" if i == 0 else "", f"{cls}: {n}  ({detail})"))
-    else:
-        lines.append(_row("errors", "none"))
+    errors = error_lines(total.errors, total.error_details)
+    for i, line in enumerate(errors or ["none"]):
+        lines.append(_row("errors" if i == 0 else "", line))
     lines.append(_row("data", f"{bytes_text(total.bytes_sent)} sent, {bytes_text(total.bytes_received)} received"))
     lines.append("")
     lines.append(" " * 18 + "".join(f"{c:>10}" for c in _COLUMNS))
@@ -54,6 +50,23 @@ def render(result: Result) -> str:
     for note in result.notes:
         lines.append(f"  · {note}")
     return "\n".join(lines)
+
+
+def error_lines(errors: dict[str, int], details: dict[str, str]) -> list[str]:
+    """One line per error class, most frequent first, then what to do where the fix is horde's side.
+
+    Each line has the count, what the class means and what the engine saw.
+    """
+    from horde.facts import ERRORS
+
+    lines = []
+    for cls, n in sorted(errors.items(), key=lambda kv: -kv[1]):
+        known = ERRORS.get(cls, {})
+        detail = details.get(cls, "")
+        lines.append(f"{cls}: {n:,}  {known.get('meaning', '')}" + (f" ({detail})" if detail else ""))
+        if known.get("advice"):
+            lines.append(f"  → {known['advice']}")
+    return lines
 
 
 def _headline(result: Result) -> str:

@@ -83,6 +83,12 @@ class Test:
         redact_headers: header fields whose values results, reports and ``horde inspect`` show
             as ``<redacted>`` (default: Authorization, Proxy-Authorization, Cookie, Set-Cookie;
             ``[]`` keeps them). Values made with ``h.secret`` are never written, whatever this says.
+        source_addresses: local addresses to spread connections over, in turn (IPs, or IPv4
+            ranges such as ``"127.0.0.2-127.0.0.9"``): one local address holds at most the
+            ephemeral port range's connections (about 28,000) to one address and port.
+        strict: refuse to start when the test may hold more connections than the host's
+            open-file limit or ephemeral ports allow (by default: a warning before any load,
+            with the numbers and the fix).
     """
 
     def __init__(
@@ -110,6 +116,8 @@ class Test:
         compression: Sequence[str] | bool = True,
         expect_continue_timeout: float | str | None = None,
         redact_headers: Sequence[str] | None = None,
+        source_addresses: str | Sequence[str] | None = None,
+        strict: bool = False,
         _kind: str = "test",
         _checked: bool = True,
     ) -> None:
@@ -144,8 +152,12 @@ class Test:
             max_connections_per_host=max_connections_per_host,
             compression=compression,
             expect_continue_timeout=expect_continue_timeout,
+            source_addresses=source_addresses,
             checked=_checked,
         )
+        if not isinstance(strict, bool):
+            raise TypeError(f"strict must be True or False, got {strict!r}")
+        self.strict = strict
         self.workers = workers
         self.send_window = None if send_window is None else seconds(send_window, "send_window")
         self.kind = _kind
@@ -179,6 +191,8 @@ class Test:
         }
         if self.send_window is not None:
             options["send_window_us"] = round(self.send_window * 1e6)
+        if self.strict:
+            options["strict"] = True
         if self.redact_headers is not None:
             options["redact_headers"] = self.redact_headers
         plan = {

@@ -36,6 +36,41 @@ pub struct ClientSettings {
     pub dns: DnsSettings,
     /// HTTPS.
     pub tls: TlsSettings,
+    /// Local addresses new connections take in turn (empty: the kernel picks).
+    pub source_addresses: Vec<IpAddr>,
+}
+
+/// Local addresses as `source_addresses` gives them: IPs, or IPv4 ranges `a.b.c.d-a.b.c.e`.
+pub fn source_addresses(entries: &[String]) -> Result<Vec<IpAddr>, (usize, String)> {
+    const MOST: u32 = 4096;
+    let mut out = Vec::new();
+    for (i, entry) in entries.iter().enumerate() {
+        let entry = entry.trim();
+        let bad = || {
+            (
+                i,
+                format!("{entry:?} is not an IP address or an IPv4 range like 127.0.0.2-127.0.0.9"),
+            )
+        };
+        match entry.split_once('-') {
+            None => out.push(entry.parse::<IpAddr>().map_err(|_| bad())?),
+            Some((a, b)) => {
+                let (a, b) = (
+                    a.trim().parse::<std::net::Ipv4Addr>().map_err(|_| bad())?,
+                    b.trim().parse::<std::net::Ipv4Addr>().map_err(|_| bad())?,
+                );
+                let (lo, hi) = (u32::from(a), u32::from(b));
+                if lo > hi || hi - lo >= MOST {
+                    return Err((
+                        i,
+                        format!("{entry:?}: a range runs upwards over at most {MOST} addresses"),
+                    ));
+                }
+                out.extend((lo..=hi).map(|n| IpAddr::from(std::net::Ipv4Addr::from(n))));
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Name resolution settings.
@@ -160,6 +195,10 @@ impl ClientSettings {
                 hosts,
             },
             tls: TlsSettings::compile(&http.tls, problems),
+            source_addresses: source_addresses(&http.source_addresses).unwrap_or_else(|(i, e)| {
+                problems.push(format!("options.http.source_addresses[{i}]"), e);
+                Vec::new()
+            }),
         }
     }
 }

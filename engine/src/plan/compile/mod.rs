@@ -63,6 +63,8 @@ pub struct RunSettings {
     pub seed: u64,
     /// Where to send results while the run goes on.
     pub outputs: Vec<OutputSpec>,
+    /// Refuse to start when the host's limits are below what the plan may need.
+    pub strict: bool,
 }
 
 /// Everything the workers need, immutable and shared.
@@ -290,6 +292,7 @@ fn build(plan: Plan, problems: &mut Problems) -> CompiledPlan {
             .seed
             .unwrap_or_else(|| crate::clock::now_ns() ^ 0x9E37_79B9_7F4A_7C15),
         outputs: options.outputs.clone(),
+        strict: options.strict,
     };
     let compiled = CompiledPlan {
         keys,

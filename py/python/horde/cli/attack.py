@@ -124,6 +124,8 @@ def run(args: argparse.Namespace) -> int:
             insecure=args.insecure,
             hosts=_resolve(args.resolve),
             max_redirects=args.max_redirects,
+            source_addresses=args.source_address or None,
+            strict=args.strict,
             progress=live.for_terminal(args.quiet),
         )
     except (PlanError, TypeError, ValueError) as e:

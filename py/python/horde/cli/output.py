@@ -22,6 +22,19 @@ def add_result_flags(p: argparse.ArgumentParser) -> None:
         help="live output (repeatable): json=FILE, csv=FILE, hdr=FILE, influxdb=http://HOST:PORT/DB, prometheus=URL",
     )
     p.add_argument("--quiet", "-q", action="store_true", help="print only the summary (no progress)")
+    p.add_argument(
+        "--source-address",
+        action="append",
+        default=[],
+        metavar="IP[-IP]",
+        help="spread connections over these local addresses (repeatable; an IPv4 range like "
+        "127.0.0.2-127.0.0.9): each holds at most the ephemeral port range's connections to one address",
+    )
+    p.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse to start when the connections may exceed the open-file limit or the ephemeral ports",
+    )
 
 
 def save(result: Result, json_path: str | None, summary_path: str | None) -> None:

@@ -72,6 +72,10 @@ def _load(args: argparse.Namespace):
     apply_overrides(test, args.vus, duration, args.iterations, args.rate)
     if args.insecure:
         test.http["tls"]["verify"] = False
+    if getattr(args, "source_address", None):
+        test.http["source_addresses"] = args.source_address
+    if getattr(args, "strict", False):
+        test.strict = True
     for spec in getattr(args, "out", []):
         try:
             test.outputs.append(parse_output(spec))
