@@ -26,6 +26,7 @@ command -v chromium >/dev/null || missing+=(chromium)       # renders the HTML r
 command -v influxd >/dev/null || missing+=(influxdb)        # the InfluxDB output's test server
 command -v prometheus >/dev/null || missing+=(prometheus)   # the Prometheus output's test server
 command -v taskset >/dev/null || missing+=(util-linux)
+command -v ip >/dev/null || missing+=(iproute2)               # network namespaces with a small port range
 if [ ${#missing[@]} -gt 0 ]; then
     SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
     # Keep the package's own service from starting: the tests start nginx themselves.
@@ -45,7 +46,15 @@ echo "chromium: $(command -v chromium), influxd: $(command -v influxd), promethe
 step "Python environment ($VENV) with horde built from this checkout"
 [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
 "$VENV/bin/python" -m pip install -q --upgrade pip
-"$VENV/bin/python" -m pip install -q ".[dev]"
+# One build: the wheel `pip install .` would make, kept so that a test can install it alone in a
+# fresh virtualenv (the base install, no extras); this environment gets it with the dev extras.
+WHEELS="$ROOT/target/wheels"
+rm -f "$WHEELS"/horde-*.whl
+"$VENV/bin/python" -m pip wheel -q --no-deps -w "$WHEELS" .
+HORDE_WHEEL=$(ls "$WHEELS"/horde-*.whl)
+export HORDE_WHEEL
+"$VENV/bin/python" -m pip install -q --force-reinstall --no-deps "$HORDE_WHEEL"
+"$VENV/bin/python" -m pip install -q "$HORDE_WHEEL[dev]"
 
 step "Rust: format, lints"
 cargo fmt --all --check

@@ -76,6 +76,8 @@ class Shop:
         parts = [p for p in path.split("?")[0].split("/") if p]
         if parts == ["health"]:
             return 200, {"ok": True}
+        if not parts and method in ("GET", "HEAD"):  # the storefront: what `horde new`'s starter browses
+            return 200, {"shop": "horde demo shop", "products": "/v1/products"}
         if parts[:1] != ["v1"]:
             return 404, {"error": f"no route for {path}"}
         route = parts[1:]
