@@ -141,3 +141,17 @@ def test_plots_draw(ramp):
         assert fig.axes
     with pytest.raises(ValueError, match="2 results but 1 labels"):
         plot.compare([ramp, ramp], labels=["a"])
+
+
+def test_the_report_says_what_the_summary_says(nginx):
+    j = h.journey("j", h.get("/", check=h.status(200)))
+    thresholds = {"checks": ["rate>0.5"], "http_req_failed": ["rate<0.5"], "http_req_duration": ["p(95)<5000"]}
+    r = h.Test(base_url=nginx.url(), scenarios={"s": h.shared_iterations(j, 2, 20)}, thresholds=thresholds).run(
+        progress=None
+    )
+    page, summary = report.render(r), r.summary()
+    for observed in ("100.00%", "0.00%"):  # rates as percentages, as the summary has them
+        assert f"<td>{observed}</td>" in page and observed in summary
+    limited = summary.split("limited by ", 1)[1].split("\n")[0]
+    assert limited in page.replace("&#x27;", "'"), limited
+    assert "saturated ✓" not in page
