@@ -67,8 +67,8 @@ step "Rust: fuzz targets (engine/fuzz, its own workspace): format, lints, build,
 # The engine's fuzzing entry points only build with the feature; the fuzz crate is linted by its
 # own script. Then every target runs a few seconds on its seed corpus: a crash fails the step.
 cargo clippy -p horde-engine --lib --features fuzzing -- -D warnings
-engine/fuzz/run.sh lint
-engine/fuzz/run.sh build
+cargo fmt --manifest-path engine/fuzz/Cargo.toml --all --check
+engine/fuzz/run.sh build   # with -Dwarnings; `run.sh lint` adds clippy (a second full build, so not here)
 engine/fuzz/run.sh smoke 5
 
 step "Python: lint, format, type stubs"

@@ -4,7 +4,7 @@
 # libFuzzer, debug assertions, overflow checks, `--cfg fuzzing`) but without a sanitizer, into
 # target/fuzz so that normal builds are left alone.
 #
-#   engine/fuzz/run.sh build                     build every target
+#   engine/fuzz/run.sh build                     build every target (a warning fails the build)
 #   engine/fuzz/run.sh lint                      rustfmt and clippy on the fuzz crate
 #   engine/fuzz/run.sh smoke [SECONDS]           each target SECONDS (default 5) on its seed corpus;
 #                                                fails on the first crash, hang or leak of memory
@@ -30,7 +30,7 @@ build() {
     # scripts and proc macros.
     RUSTFLAGS="--cfg fuzzing -Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4 \
 -Cllvm-args=-sanitizer-coverage-inline-8bit-counters -Cllvm-args=-sanitizer-coverage-pc-table \
--Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks" \
+-Cllvm-args=-sanitizer-coverage-trace-compares -Cdebug-assertions -Coverflow-checks -Dwarnings" \
         cargo build --release --manifest-path "$HERE/Cargo.toml" --target "$HOST" --bins
 }
 

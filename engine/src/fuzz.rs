@@ -480,6 +480,11 @@ pub fn redirect(data: &[u8]) {
     );
 }
 
+/// The number of lines in `bytes`: an upper bound on the header fields in it.
+fn lines(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| b == b'\n').count() + 1
+}
+
 /// Follows one redirect to `location` of `request` (sent to origin `at`) and checks the hop.
 #[allow(clippy::too_many_arguments)]
 fn follow(
@@ -513,7 +518,9 @@ fn follow(
     )
     .ok()?;
     let to = origins.get(hop.target);
-    let mut fields = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    // As many slots as the hop has lines: a raw request from the input may carry any number of
+    // fields, and the hop keeps them.
+    let mut fields = vec![httparse::EMPTY_HEADER; lines(&hop.bytes)];
     let mut parsed = httparse::Request::new(&mut fields);
     let complete = parsed.parse(&hop.bytes);
     assert!(
@@ -523,7 +530,7 @@ fn follow(
     );
     let host = parsed.headers.iter().find(|h| h.name == "Host");
     assert_eq!(host.map(|h| h.value), Some(to.authority.as_bytes()));
-    let mut was = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut was = vec![httparse::EMPTY_HEADER; lines(request)];
     let mut original = httparse::Request::new(&mut was);
     if original.parse(request).is_ok() {
         let method = original.method.unwrap_or_default();

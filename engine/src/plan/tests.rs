@@ -37,6 +37,20 @@ fn a_valid_plan_round_trips() {
     ));
 }
 
+/// Found by the `plan` fuzz target: without serde_json's exact float parsing, a long decimal
+/// (`30.0222…2`, 60 digits) was read as a float that printed as 30.022222222222226, and that read
+/// back as another float, so a saved plan was not the plan that ran.
+#[test]
+fn seconds_read_back_to_the_same_float() {
+    let long = format!("30.0{}", "2".repeat(58));
+    let text = attack(&format!(
+        r#"{{"type": "constant_vus", "vus": 1, "duration_s": {long}}}"#
+    ));
+    let plan = Plan::from_json(&text).unwrap();
+    let again = Plan::from_json(&plan.to_json()).unwrap();
+    assert_eq!(again.to_json(), plan.to_json());
+}
+
 #[test]
 fn type_errors_carry_their_path() {
     let text = attack(r#"{"type": "constant_vus", "vus": "ten", "duration_s": 5}"#);
