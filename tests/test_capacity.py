@@ -88,7 +88,10 @@ def test_a_generator_that_cannot_keep_up_is_reported_instead_of_a_capacity(nginx
     assert c.capacity is None, c.summary()
     assert c.why_none.startswith("no capacity: at ") and "the generator could not deliver" in c.why_none
     generator = [t for t in c.trials if t.outcome == "generator"]
-    assert len(generator) == 2 and generator[0].rate == generator[1].rate, "retried once, then stopped"
+    # A busy host may make a lower rate fail once and pass on its retry; the search stops where a
+    # rate fails twice in a row.
+    assert len(generator) >= 2 and generator[-1].rate == generator[-2].rate, "retried once, then stopped"
+    assert c.trials[-1] is generator[-1] and c.trials[-2] is generator[-2], [t.rate for t in c.trials]
 
 
 def test_a_ramp_brackets_the_capacity_coarsely(tmp_path):

@@ -103,6 +103,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write(f"horde {args.command}: interrupted\n")
         return EXIT_INTERRUPTED
+    finally:
+        if argv is None:
+            _ignore_signals_from_now_on()
+
+
+def _ignore_signals_from_now_on() -> None:
+    """Ignores the stop signals: the command is done and its files are written.
+
+    A late signal must not turn a finished run into a killed process: while Python shuts down it
+    puts back the default action of the signals it handled (for SIGTERM and SIGHUP: to die), but
+    leaves ignored ones alone.
+    """
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
