@@ -6,7 +6,7 @@
 //! `no_local_ports`; saying so before the run, with the numbers and the fix, is cheaper.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use super::origins::Target;
 use crate::plan::{AddressSelect, CompiledPlan};
@@ -84,7 +84,7 @@ pub struct Needs {
     /// In all: one per VU (a VU holds one connection at a time), or the pools' caps.
     pub total: u64,
     /// Per destination address, with the origin it serves.
-    pub per_address: BTreeMap<String, (u64, String)>,
+    pub per_address: BTreeMap<SocketAddr, (u64, String)>,
 }
 
 /// What `plan` may hold at once against `targets` (its origins, resolved).
@@ -112,7 +112,7 @@ pub fn needs(plan: &CompiledPlan, targets: &[Target]) -> Needs {
         per_origin.iter_mut().for_each(|n| *n = (*n).min(cap));
     }
     let total = total_vus.min(per_origin.iter().sum());
-    let mut per_address: BTreeMap<String, (u64, String)> = BTreeMap::new();
+    let mut per_address: BTreeMap<SocketAddr, (u64, String)> = BTreeMap::new();
     for (t, n) in targets.iter().zip(&per_origin) {
         let spread = match plan.client.dns.select {
             AddressSelect::First => 1,
@@ -121,7 +121,7 @@ pub fn needs(plan: &CompiledPlan, targets: &[Target]) -> Needs {
         for a in t.addrs.iter().take(spread as usize) {
             let Some(sa) = a.as_socket() else { continue };
             let e = per_address
-                .entry(sa.to_string())
+                .entry(sa)
                 .or_insert((0, t.origin.authority.clone()));
             e.0 += n.div_ceil(spread);
         }
@@ -146,10 +146,9 @@ pub fn check(needs: &Needs, limits: HostLimits, sources: &[IpAddr]) -> Vec<Strin
     }
     let ports = limits.port_count();
     for (address, (n, origin)) in &needs.per_address {
-        let family_v4 = address.starts_with(|c: char| c.is_ascii_digit());
         let locals = sources
             .iter()
-            .filter(|s| s.is_ipv4() == family_v4)
+            .filter(|s| s.is_ipv4() == address.is_ipv4())
             .count()
             .max(1) as u64;
         if *n > ports * locals {
@@ -183,7 +182,7 @@ mod tests {
             total,
             per_address: to
                 .iter()
-                .map(|(a, n)| (a.to_string(), (*n, "x".to_string())))
+                .map(|(a, n)| (a.parse().unwrap(), (*n, "x".to_string())))
                 .collect(),
         }
     }

@@ -25,6 +25,8 @@ EXIT_THRESHOLDS = 99
 EXIT_INTERRUPTED = 130
 # 128 + SIGPIPE: stdout's reader went away.
 EXIT_SIGPIPE = 141
+# What stops a run (Ctrl-C, kill, a closed terminal).
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class UsageError(Exception):
@@ -73,7 +75,7 @@ def _stop_on_signals() -> None:
     horde.running). Elsewhere they interrupt. This holds even when the shell started horde with
     SIGINT ignored (a background job).
     """
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in _STOP_SIGNALS:
         signal.signal(sig, _on_signal)
 
 
@@ -115,7 +117,7 @@ def _ignore_signals_from_now_on() -> None:
     puts back the default action of the signals it handled (for SIGTERM and SIGHUP: to die), but
     leaves ignored ones alone.
     """
-    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+    for sig in _STOP_SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
 
 
