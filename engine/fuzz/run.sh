@@ -38,14 +38,14 @@ build() {
 options() {
     local dict max_len=4096
     case $1 in
-        response) dict=http.dict max_len=8192 ;;
+        response) dict=http.dict max_len=2048 ;;
         cookies | redirect) dict=http.dict ;;
         threshold) dict=threshold.dict ;;
         template) dict=template.dict ;;
         plan) dict=plan.dict max_len=16384 ;;
         *) echo "unknown target $1; targets: ${TARGETS[*]}" >&2 && exit 2 ;;
     esac
-    echo "-dict=$HERE/dict/$dict -max_len=$max_len -timeout=2 -rss_limit_mb=2048"
+    echo "-dict=$HERE/dict/$dict -max_len=$max_len -timeout=${HORDE_FUZZ_TIMEOUT:-10} -rss_limit_mb=2048"
 }
 
 # Runs TARGET on a scratch corpus (new inputs) and its seed corpus, with more libFuzzer ARGS.
