@@ -64,6 +64,7 @@ from horde.steps import (
     think,
     trend,
 )
+from horde.targets import Target, targets
 from horde.test import Test
 
 __all__ = [
@@ -80,6 +81,7 @@ __all__ = [
     "Result",
     "RunError",
     "Secret",
+    "Target",
     "Test",
     "ThresholdsFailed",
     "Tls",
@@ -129,6 +131,7 @@ __all__ = [
     "spike",
     "status",
     "stress",
+    "targets",
     "think",
     "trend",
     "values",

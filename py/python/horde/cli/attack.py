@@ -1,4 +1,4 @@
-"""``horde attack URL``: one request, at a fixed rate or from N connections back to back."""
+"""``horde attack URL`` (or ``--targets FILE``): requests at a fixed rate or from N connections back to back."""
 
 from __future__ import annotations
 
@@ -7,15 +7,17 @@ import sys
 from typing import Any
 
 from horde import progress as live
-from horde.attack import CONNECTIONS
+from horde.attack import CONNECTIONS, ORDERS
 from horde.attack import attack as run_attack
 from horde.cli import EXIT_ERROR, EXIT_OK, UsageError, example
 from horde.cli.output import add_result_flags, save
 from horde.client import Tls
 from horde.errors import PlanError, RunError
 from horde.facts import DEFAULTS
+from horde.targets import FORMATS, Target
+from horde.targets import targets as read_targets
 
-HELP = "fire one request at a URL, at a fixed rate (open model) or back to back (closed model)"
+HELP = "fire one request (or a vegeta target list) at a fixed rate (open model) or back to back (closed model)"
 # What a flag left out means: the engine's defaults, named once there.
 _HTTP = DEFAULTS["options"]["http"]
 
@@ -23,7 +25,20 @@ _HTTP = DEFAULTS["options"]["http"]
 def register(commands: Any) -> None:
     """Adds the ``attack`` subcommand."""
     p = commands.add_parser("attack", help=HELP, description=HELP, epilog=example("attack"))
-    p.add_argument("url", help="http:// or https:// URL to load")
+    p.add_argument("url", nargs="?", help="http:// or https:// URL to load (or --targets FILE)")
+    p.add_argument(
+        "--targets",
+        metavar="FILE",
+        help="a vegeta targets file instead of URL: 'METHOD URL', header lines, an optional @body-file "
+        "line, a blank line between targets (see README)",
+    )
+    p.add_argument("--targets-format", choices=FORMATS, help="targets file format, as vegeta's (default http)")
+    p.add_argument(
+        "--order",
+        choices=ORDERS,
+        help="round-robin (default): targets in turn, evenly; weighted: each request to a target picked at random "
+        "by its '# weight: N' (or JSON \"weight\")",
+    )
     p.add_argument("--rate", "-r", type=float, help="requests per second (open model); omit for closed model")
     p.add_argument(
         "--duration", "-d", help=f"how long, e.g. 30s or 1m30s (default {DEFAULTS['executor']['duration_s']:g}s)"
@@ -36,16 +51,18 @@ def register(commands: Any) -> None:
         default=CONNECTIONS,
         help=f"connections: the in-flight bound with --rate, the concurrency without (default {CONNECTIONS})",
     )
-    p.add_argument("-X", "--method", default="GET", help="HTTP method (default GET)")
+    p.add_argument("-X", "--method", help="HTTP method (default GET; targets have their own)")
     p.add_argument(
         "-H",
         "--header",
         action="append",
         default=[],
         metavar="'K: V'",
-        help="add a header (repeatable)",
+        help="add a header (repeatable; with --targets, to every target)",
     )
-    p.add_argument("--body", help="request body, or @file to read it from a file")
+    p.add_argument(
+        "--body", help="request body, or @file to read it from a file (with --targets: for targets without one)"
+    )
     p.add_argument("--timeout", help=f"per-request timeout (default {_HTTP['timeout_s']:g}s)")
     p.add_argument("--connect-timeout", help=f"TCP connect timeout (default {_HTTP['connect_timeout_s']:g}s)")
     p.add_argument("--workers", type=int, help="worker threads (default: one per usable CPU)")
@@ -97,14 +114,17 @@ def run(args: argparse.Namespace) -> int:
     headers = [_header(h) for h in args.header]
     body = _body(args.body)
     try:
+        targets = _targets(args)
         # Tls() reads the files it is given, so a missing one is a usage error like any flag.
         result = run_attack(
             args.url,
+            targets=targets,
+            order=args.order or "round-robin",
             rate=args.rate,
             duration=args.duration,
             requests=args.requests,
             connections=args.connections,
-            method=args.method,
+            method=args.method or "GET",
             headers=headers,
             body=body,
             timeout=args.timeout,
@@ -137,6 +157,22 @@ def run(args: argparse.Namespace) -> int:
     save(result, args.json, args.summary_export)
     print(result.summary())
     return EXIT_OK
+
+
+def _targets(args: argparse.Namespace) -> list[Target] | None:
+    """The targets file's targets, or None for a URL; flags that do not fit are usage errors."""
+    if args.targets is None:
+        if args.url is None:
+            raise UsageError("the following arguments are required: url (or --targets FILE)")
+        for flag, value in (("--targets-format", args.targets_format), ("--order", args.order)):
+            if value is not None:
+                raise UsageError(f"{flag} applies to --targets FILE, not to a url")
+        return None
+    if args.url is not None:
+        raise UsageError(f"give a url or --targets, not both (got {args.url!r} and --targets {args.targets})")
+    if args.method is not None:
+        raise UsageError("-X/--method does not apply to --targets: each target has its own method")
+    return read_targets(args.targets, format=args.targets_format or "http")
 
 
 def _resolve(entries: list[str]) -> dict[str, list[str]]:
