@@ -19,6 +19,8 @@ mod executor;
 pub mod fuzz;
 mod health;
 mod http;
+/// Workloads learned from access logs (`horde model`).
+pub mod learn;
 mod metrics;
 mod net;
 mod output;

@@ -5,6 +5,7 @@
 mod errors;
 mod facts;
 mod histogram;
+mod learn;
 mod run;
 
 use pyo3::prelude::*;
@@ -23,6 +24,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(facts::check_http, m)?)?;
     m.add_function(wrap_pyfunction!(facts::load_result, m)?)?;
     m.add_function(wrap_pyfunction!(run::validate_plan, m)?)?;
+    m.add_function(wrap_pyfunction!(learn::learn, m)?)?;
     m.add_class::<run::CompiledPlan>()?;
     m.add_class::<run::Run>()?;
     m.add_class::<histogram::Histogram>()?;

@@ -49,6 +49,50 @@ pub enum Step {
     },
     /// Add to a user-defined metric.
     Metric(MetricStep),
+    /// Walk a Markov chain of states until it exits (see [`Markov`]).
+    Markov(Markov),
+}
+
+/// A first-order Markov chain over states — the customer behaviour model graph: a session enters
+/// at a state picked by `entry`, runs that state's steps, then moves along one of its edges
+/// (picked by weight, the edge's think time first) or exits (weight `exit`), and so on. The
+/// engine walks it natively; every state must be able to reach an exit, so sessions end.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Markov {
+    /// The states, by name.
+    pub states: Vec<MarkovState>,
+    /// Entry weights: (state name, weight > 0).
+    pub entry: Vec<(String, f64)>,
+}
+
+/// One state of a [`Markov`] chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkovState {
+    /// Unique name, used by edges and entry weights.
+    pub name: String,
+    /// What a user in this state does (usually one request).
+    pub steps: Vec<Step>,
+    /// Where the user goes next.
+    #[serde(default)]
+    pub next: Vec<MarkovEdge>,
+    /// Weight of leaving the chain from this state (≥ 0), against the edges' weights.
+    #[serde(default)]
+    pub exit: f64,
+}
+
+/// An edge of a [`Markov`] chain.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MarkovEdge {
+    /// Target state name.
+    pub to: String,
+    /// Weight (> 0) against the state's other edges and its exit.
+    pub weight: f64,
+    /// The pause before the target state's steps.
+    #[serde(default)]
+    pub think: Option<Think>,
 }
 
 /// A weighted branch of `Choose`.
@@ -88,6 +132,12 @@ pub enum Think {
         mean_s: f64,
         /// Standard deviation, seconds.
         stddev_s: f64,
+    },
+    /// One of these observed pauses, each equally likely (an empirical distribution, e.g.
+    /// learned from an access log).
+    Empirical {
+        /// Observed pauses, seconds (at least one).
+        samples_s: Vec<f64>,
     },
 }
 

@@ -36,7 +36,7 @@ pub fn pick(cumulative: &[f64], r: f64) -> usize {
 }
 
 /// A think-time distribution, in nanoseconds.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum ThinkDist {
     /// Always this long.
     Fixed(u64),
@@ -46,6 +46,8 @@ pub enum ThinkDist {
     Exponential(f64),
     /// Normal (mean, stddev), clamped at zero.
     Normal(f64, f64),
+    /// One of these, each equally likely.
+    Empirical(Arc<[u64]>),
 }
 
 /// One instruction.

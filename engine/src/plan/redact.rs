@@ -68,6 +68,11 @@ fn for_each_request(steps: &mut [Step], f: &mut dyn FnMut(&mut Headers)) {
                     for_each_request(&mut b.steps, f)
                 }
             }
+            Step::Markov(m) => {
+                for state in &mut m.states {
+                    for_each_request(&mut state.steps, f)
+                }
+            }
             Step::Think(_) | Step::Metric(_) => {}
         }
     }

@@ -256,7 +256,7 @@ fn run(
                 }
             }
             Instr::Think(dist) => {
-                vu.clock_ns = vu.clock_ns.saturating_add(sample(*dist, &mut vu.rng));
+                vu.clock_ns = vu.clock_ns.saturating_add(sample(dist, &mut vu.rng));
                 vu.phase = Phase::Thinking;
                 vu.wake_stamp = vu.wake_stamp.wrapping_add(1);
                 return Walk::Sleep(vu.clock_ns);
@@ -336,10 +336,11 @@ fn end(vu: &mut Vu, scenario: &CompiledScenario, how: Walk, w: &mut WorkerTurn<'
     how
 }
 
-fn sample(dist: ThinkDist, rng: &mut fastrand::Rng) -> u64 {
-    match dist {
+fn sample(dist: &ThinkDist, rng: &mut fastrand::Rng) -> u64 {
+    match *dist {
         ThinkDist::Fixed(ns) => ns,
         ThinkDist::Uniform(lo, hi) => rng.u64(lo..=hi),
+        ThinkDist::Empirical(ref samples) => samples[rng.usize(..samples.len())],
         ThinkDist::Exponential(mean) => (-mean * (1.0 - rng.f64()).ln()).max(0.0) as u64,
         ThinkDist::Normal(mean, sd) => {
             // Box–Muller.
@@ -367,15 +368,15 @@ mod tests {
     fn think_samples_stay_in_range() {
         let mut rng = fastrand::Rng::with_seed(1);
         for _ in 0..1000 {
-            assert!((5..=9).contains(&sample(ThinkDist::Uniform(5, 9), &mut rng)));
+            assert!((5..=9).contains(&sample(&ThinkDist::Uniform(5, 9), &mut rng)));
         }
         let mean = (0..20_000)
-            .map(|_| sample(ThinkDist::Exponential(1e6), &mut rng))
+            .map(|_| sample(&ThinkDist::Exponential(1e6), &mut rng))
             .sum::<u64>() as f64
             / 20_000.0;
         assert!((mean - 1e6).abs() < 5e4, "{mean}");
         let normal = (0..20_000)
-            .map(|_| sample(ThinkDist::Normal(1e6, 1e5), &mut rng))
+            .map(|_| sample(&ThinkDist::Normal(1e6, 1e5), &mut rng))
             .sum::<u64>() as f64
             / 20_000.0;
         assert!((normal - 1e6).abs() < 1e4, "{normal}");

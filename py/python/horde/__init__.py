@@ -42,6 +42,8 @@ from horde.executors import (
     shared_iterations,
 )
 from horde.facts import DEFAULTS, ERRORS, METRICS
+from horde.learn import Model, learn
+from horde.markov import EXIT, markov
 from horde.presets import load_test, smoke, soak, spike, stress
 from horde.result import Latency, RequestStats, Result, load
 from horde.steps import (
@@ -70,12 +72,14 @@ from horde.test import Test
 __all__ = [
     "DEFAULTS",
     "ERRORS",
+    "EXIT",
     "METRICS",
     "Capacity",
     "Dns",
     "Histogram",
     "HordeError",
     "Latency",
+    "Model",
     "PlanError",
     "RequestStats",
     "Result",
@@ -107,9 +111,11 @@ __all__ = [
     "journey",
     "json_path",
     "json_rows",
+    "learn",
     "load",
     "load_capacity",
     "load_test",
+    "markov",
     "maybe",
     "mix",
     "options",

@@ -13,6 +13,7 @@ __all__ = [
     "compile_plan",
     "defaults",
     "error_classes",
+    "learn",
     "load_result",
     "metrics",
     "override_executor",
@@ -71,6 +72,20 @@ def load_result(text: str) -> str:
     Raises:
         ValueError: the text is not a horde result.
     """
+
+def learn(
+    paths: list[str],
+    format: str = "auto",
+    pattern: str | None = None,
+    fields: dict[str, str] = ...,
+    session: str | None = None,
+    session_timeout_s: float = 1800.0,
+    rules: list[str] = ...,
+    drop: list[str] = ...,
+    keep_static: bool = False,
+    keep_health: bool = False,
+) -> str:
+    """Learns from access logs; the engine's tables as JSON (horde.learn builds the Model)."""
 
 def compile_plan(plan_json: str) -> CompiledPlan:
     """Validates and compiles a plan (JSON text); host names are resolved when it starts.

@@ -6,7 +6,7 @@ raises one of these, so there is no import cycle.
 
 from __future__ import annotations
 
-__all__ = ["HordeError", "PlanError", "RunError", "ThresholdsFailed"]
+__all__ = ["HordeError", "LogError", "PlanError", "RunError", "ThresholdsFailed"]
 
 
 class HordeError(Exception):
@@ -34,6 +34,14 @@ class PlanError(HordeError, ValueError):
 
 class RunError(HordeError, RuntimeError):
     """The run could not start (io_uring unavailable, a host that does not resolve, ...)."""
+
+
+class LogError(HordeError, ValueError):
+    """A log that cannot be learned from.
+
+    An unknown format (the message lists the formats horde reads and quotes the line), an empty
+    log, no line that parses, a bad rule or option.
+    """
 
 
 class ThresholdsFailed(HordeError):  # noqa: N818 — named like k6's verdict, not an error kind

@@ -310,16 +310,26 @@ def think(
     mean: float | str | None = None,
     stddev: float | str | None = None,
     distribution: str | None = None,
+    samples: Sequence[float] | None = None,
 ) -> Think:
     """A pause, as a user reading a page.
 
     ``think(2)`` is exactly 2 s; ``think(1, 3)`` uniform between 1 and 3 s;
-    ``think(mean=2)`` exponential with a 2 s mean; ``think(mean=2, stddev=0.5)`` normal.
+    ``think(mean=2)`` exponential with a 2 s mean; ``think(mean=2, stddev=0.5)`` normal;
+    ``think(samples=[4.1, 9.0, 22.5])`` one of the observed pauses, each equally likely (an
+    empirical distribution, as ``horde model`` learns from access logs).
 
     Example:
         >>> think(1, 3).spec
         {'distribution': 'uniform', 'min_s': 1.0, 'max_s': 3.0}
     """
+    if samples is not None or distribution == "empirical":
+        if samples is None or low is not None or high is not None or mean is not None or stddev is not None:
+            raise ValueError("think(samples=[...]) takes the observed pauses and nothing else")
+        values = [seconds(v, f"think samples[{i}]") for i, v in enumerate(samples)]
+        if not values:
+            raise ValueError("think(samples=[...]) needs at least one pause")
+        return Think({"distribution": "empirical", "samples_s": values})
     if distribution is None:
         if low is not None:
             distribution = "uniform" if high is not None else "fixed"

@@ -38,6 +38,9 @@ pub struct Context<'a> {
     pub target: &'a mut dyn FnMut(&SplitUrl<'_>) -> Result<usize, String>,
 }
 
+/// Most samples an empirical think time may carry.
+pub const MAX_EMPIRICAL_SAMPLES: usize = 100_000;
+
 /// Compiles `journey` (at `path` in the plan).
 pub fn compile_journey(
     name: &str,
@@ -66,21 +69,21 @@ pub fn compile_journey(
     out
 }
 
-struct JourneyCompiler<'a, 'b> {
+pub(super) struct JourneyCompiler<'a, 'b> {
     cx: &'a mut Context<'b>,
-    problems: &'a mut Problems,
-    out: &'a mut CompiledJourney,
+    pub(super) problems: &'a mut Problems,
+    pub(super) out: &'a mut CompiledJourney,
     visible: Vec<u16>,
     groups: Vec<String>,
     depth: usize,
 }
 
 impl JourneyCompiler<'_, '_> {
-    fn here(&self) -> usize {
+    pub(super) fn here(&self) -> usize {
         self.out.instrs.len()
     }
 
-    fn steps(&mut self, steps: &[Step], path: &str) {
+    pub(super) fn steps(&mut self, steps: &[Step], path: &str) {
         for (i, step) in steps.iter().enumerate() {
             self.step(step, &format!("{path}[{i}]"));
         }
@@ -113,6 +116,7 @@ impl JourneyCompiler<'_, '_> {
                 };
             }
             Step::Choose { branches } => self.choose(branches, path),
+            Step::Markov(m) => self.markov(m, &format!("{path}.markov")),
             Step::Repeat { times, steps } => {
                 if self.depth >= MAX_REPEAT_DEPTH {
                     self.problems.push(
@@ -359,7 +363,7 @@ impl JourneyCompiler<'_, '_> {
     }
 }
 
-fn think_dist(think: &Think, path: &str, problems: &mut Problems) -> ThinkDist {
+pub(super) fn think_dist(think: &Think, path: &str, problems: &mut Problems) -> ThinkDist {
     let mut check = |field: &str, v: f64| {
         if !(v.is_finite() && v >= 0.0) {
             problems.push(format!("{path}.{field}"), format!("must be ≥ 0, got {v}"));
@@ -389,6 +393,33 @@ fn think_dist(think: &Think, path: &str, problems: &mut Problems) -> ThinkDist {
             check("mean_s", mean_s);
             check("stddev_s", stddev_s);
             ThinkDist::Normal(mean_s * 1e9, stddev_s * 1e9)
+        }
+        Think::Empirical { ref samples_s } => {
+            if samples_s.is_empty() || samples_s.len() > MAX_EMPIRICAL_SAMPLES {
+                problems.push(
+                    format!("{path}.samples_s"),
+                    format!(
+                        "needs 1 to {MAX_EMPIRICAL_SAMPLES} samples, got {}",
+                        samples_s.len()
+                    ),
+                );
+            }
+            if let Some((i, v)) = samples_s
+                .iter()
+                .enumerate()
+                .find(|(_, v)| !(v.is_finite() && **v >= 0.0))
+            {
+                problems.push(
+                    format!("{path}.samples_s[{i}]"),
+                    format!("must be ≥ 0, got {v}"),
+                );
+            }
+            let samples: Vec<u64> = samples_s.iter().map(|&v| ns(v.max(0.0))).collect();
+            ThinkDist::Empirical(if samples.is_empty() {
+                Arc::from([0])
+            } else {
+                samples.into()
+            })
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod checks;
 pub mod client;
 pub mod journey;
 pub mod keys;
+mod markov;
 pub mod request;
 pub mod tls;
 

@@ -1,0 +1,306 @@
+"""Presenting a learned :class:`horde.learn.Model`.
+
+The endpoint table, the summary, the model as an ``h.markov`` step, and the model written out as a
+readable, editable horde script.
+
+The script is plain horde: ``STATES`` (one request per endpoint, named by its template),
+``ENTRY``/``TRANSITIONS`` (the chain, ``h.EXIT`` for leaving), ``THINK`` (20 equally likely pauses
+per transition: the 2.5th to 97.5th percentiles of what the log showed), data feeders (the values
+production used, repeated in proportion to their counts so hot ids stay hot), the arrival
+profile as ramping-arrival-rate stages in sessions per minute, and suggested thresholds.
+``PACE`` scales every pause and ``SCALE`` every rate, from the environment (``-e PACE=0.1``).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+import re
+import time
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from horde.learn import Endpoint, Model
+
+__all__ = ["endpoint_table", "markov_step", "script", "summary_text"]
+
+#: Rows a feeder of many values gets (the values repeated in proportion to their counts).
+FEEDER_ROWS = 5_000
+#: Values written inline in the script; more go to a CSV file beside it.
+INLINE_VALUES = 30
+#: Session header: joins the test's requests of one session (and server logs) together.
+SESSION_HEADER = ("X-Horde-Session", "${__vu}-${__iteration}")
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
+
+
+def endpoint_table(model: Model, top: int = 20) -> str:
+    """The endpoint mix, most requested first: count, share, status mix, size and time medians."""
+    rows = [("endpoint", "requests", "share", "status", "size p50", "time p50", "time p95")]
+    for e in model.endpoints[:top]:
+        status = " ".join(f"{k}:{100 * n / e.count:.0f}%" for k, n in e.status.items())
+        size = _bytes(e.bytes_median) if e.bytes_median is not None else "–"
+        t50, t95 = (f"{1e3 * e.duration_s[0]:.1f}ms", f"{1e3 * e.duration_s[1]:.1f}ms") if e.duration_s else ("–", "–")
+        rows.append((e.name, f"{e.count:,}", f"{100 * e.share:.2f}%", status, size, t50, t95))
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = [
+        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
+        for r in rows
+    ]
+    rest = len(model.endpoints) - top
+    if rest > 0:
+        n = sum(e.count for e in model.endpoints[top:])
+        lines.append(f"… {rest} more endpoints: {n:,} requests ({100 * n / max(model.requests, 1):.2f}%)")
+    return "\n".join(lines)
+
+
+def summary_text(model: Model) -> str:
+    """What was read and left out, the sessions, and the malformed lines' first examples."""
+    span = model.span_s[1] - model.span_s[0]
+    first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(model.span_s[0]))
+    last = time.strftime("%Y-%m-%d %H:%M", time.gmtime(model.span_s[1]))
+    out = [
+        f"read {model.lines:,} lines from {len(model.files)} file(s) "
+        f"({', '.join(f['format'] for f in model.files)}), {first} – {last} UTC ({_duration(span)})",
+        f"model: {model.requests:,} requests, {len(model.endpoints)} endpoints",
+    ]
+    left = ", ".join(f"{n:,} {k}" for k, n in model.dropped.items())
+    if left:
+        total = sum(model.dropped.values())
+        out.append(
+            f"left out: {left} ({100 * total / max(model.lines, 1):.1f}% of lines; "
+            "keep_static/keep_health to keep them)"
+        )
+    r, d = model.requests_per_session, model.session_duration_s
+    out.append(
+        f"sessions: {model.sessions:,} (by {model.session_by}, "
+        f"{_duration(model.session_timeout_s)} inactivity ends one); "
+        f"requests per session mean {r[0]:.1f}, median {r[1]:.0f}, p90 {r[2]:.0f}; "
+        f"duration median {_duration(d[1])}, p90 {_duration(d[2])}; think time median {model.think_median_s:.1f}s"
+    )
+    if model.per_minute:
+        peak = max(n for _, n in model.per_minute)
+        out.append(f"arrivals: {model.sessions / max(span / 60, 1):.1f} sessions/min on average, busiest minute {peak}")
+    if model.malformed:
+        out.append(f"malformed: {model.malformed:,} lines (not fatal); first ones:")
+        out.extend(f"  {m['file']}:{m['line']}: {m['text']}" for m in model.malformed_examples)
+    return "\n".join(out)
+
+
+def _url(model: Model, e: Endpoint) -> str:
+    """The endpoint's request target: placeholders and varying query parameters as ``${name}``."""
+    path = _PLACEHOLDER.sub(lambda m: "${" + m.group(1) + "}", e.template)
+    params = []
+    for name, count, distinct in e.query:
+        if count * 2 < e.count:
+            continue  # on fewer than half of the requests: left out
+        if distinct > 1:
+            params.append(f"{name}=${{{name}}}")
+        else:
+            value = model.feeders.get(name, {}).get("values", [[""]])[0][0]
+            params.append(f"{name}={value}")
+    return path + ("?" + "&".join(params) if params else "")
+
+
+def _variables(model: Model) -> list[str]:
+    names: list[str] = []
+    for e in model.endpoints:
+        for n in re.findall(r"\$\{([A-Za-z0-9_]+)\}", _url(model, e)):
+            if n not in names and n in model.feeders:
+                names.append(n)
+    return names
+
+
+def _rows(feeder: Mapping[str, Any]) -> list[str]:
+    """The feeder's values, each repeated in proportion to its count (at least once)."""
+    values = feeder["values"]
+    total = sum(c for _, c in values) or 1
+    rows: list[str] = []
+    for v, c in values:
+        rows.extend([v] * max(1, round(c * FEEDER_ROWS / total)))
+    return rows
+
+
+def _quantiles(samples: list[float], n: int) -> list[float]:
+    if not samples:
+        return [0.0]
+    s = sorted(samples)
+    return [round(s[min(len(s) - 1, int((i + 0.5) / n * len(s)))], 3) for i in range(n)]
+
+
+def markov_step(model: Model, *, pace: float = 1.0, headers: Mapping[str, str] | None = None) -> Any:
+    """The model as an ``h.markov`` step (requests relative to the test's ``base_url``)."""
+    import horde as h
+    from horde.learn import THINK_POINTS
+
+    hdrs = dict(headers if headers is not None else [SESSION_HEADER])
+    states = {e.name: h.request(e.method, _url(model, e), name=e.name, headers=hdrs) for e in model.endpoints}
+    transitions = {a: {**row, h.EXIT: model.exits.get(a, 0.0)} for a, row in model.transitions.items()}
+    for name, p in model.exits.items():
+        transitions.setdefault(name, {h.EXIT: p})
+
+    def pauses(a: str, b: str) -> Any:
+        return h.think(samples=[v * pace for v in _quantiles(model.think_samples(a, b), THINK_POINTS)])
+
+    thinks = {(a, b): pauses(a, b) for a, row in model.transitions.items() for b in row}
+    return h.markov(states, entry=model.entry, transitions=transitions, thinks=thinks)
+
+
+def data(model: Model) -> dict[str, Any]:
+    """Feeders for every variable the model's requests use."""
+    import horde as h
+
+    return {n: h.values(_rows(model.feeders[n]), per="iteration", order="random") for n in _variables(model)}
+
+
+def script(
+    model: Model,
+    base_url: str = "http://127.0.0.1:8080",
+    *,
+    path: str | Path | None = None,
+    window: float | str = "15m",
+    compress: tuple[float, float] | None = None,
+    scale: float = 1.0,
+    peak: float | str | None = None,
+    source: str = "access logs",
+) -> str:
+    """The model as a horde script.
+
+    With ``path``, feeders of many values go to CSV files in ``<path stem>_data/`` (written
+    here), else every value is inline.
+    """
+    from horde.learn import THINK_POINTS
+
+    stages = model.arrival_stages(window=window, compress=compress, scale=scale, peak=peak)
+    data_dir = Path(path).with_name(Path(path).stem + "_data") if path is not None else None
+    lines = [
+        '"""A workload learned by `horde model` from ' + source + ".",
+        "",
+        *(f"  {line}" for line in summary_text(model).splitlines()),
+        "",
+        "Run it:  horde run THIS.py                    (BASE_URL defaults to " + base_url + ")",
+        "         horde run THIS.py -e PACE=0.1 -e SCALE=2   (pauses ×0.1, arrival rates ×2)",
+        "Edit it: requests in STATES (bodies and checks are not in access logs: add them),",
+        "         the chain in ENTRY/TRANSITIONS, pauses in THINK, the load in STAGES.",
+        '"""',
+        "",
+        "import horde as h",
+        "",
+        'PACE = float(h.env("PACE", "1"))  # scales every pause',
+        'SCALE = float(h.env("SCALE", "1"))  # scales every arrival rate',
+        f'SESSION = {{"{SESSION_HEADER[0]}": "{SESSION_HEADER[1]}"}}  # one id per session, to join with server logs',
+        "",
+        "# One state per endpoint, most requested first (share of requests in the log).",
+        "STATES = {",
+    ]
+    for e in model.endpoints:
+        call = f'h.request("{e.method}", "{_url(model, e)}", name="{e.name}", headers=SESSION)'
+        lines.append(f'    "{e.name}": {call},  # {100 * e.share:.2f}%')
+    lines += ["}", "", "# Where sessions start.", "ENTRY = {"]
+    lines += [f'    "{n}": {p:.4f},' for n, p in model.entry.items()]
+    lines += [
+        "}",
+        "",
+        "# Where a session goes next (h.EXIT: it ends), with the log's observation counts.",
+        "TRANSITIONS = {",
+    ]
+    for a in [e.name for e in model.endpoints]:
+        row = model.transitions.get(a, {})
+        lines.append(f'    "{a}": {{')
+        for b, p in sorted(row.items(), key=lambda kv: -kv[1]):
+            lines.append(f'        "{b}": {p:.4f},  # {model.counts[(a, b)]:,}')
+        lines.append(f"        h.EXIT: {model.exits.get(a, 1.0 if not row else 0.0):.4f},")
+        lines.append("    },")
+    lines += [
+        "}",
+        "",
+        f"# Pauses before each move: {THINK_POINTS} equally likely values (percentiles of the log's pauses);",
+        f"# transitions seen fewer than {model.min_observations} times use the pooled pauses.",
+        "",
+        "def pauses(*seconds):",
+        "    return h.think(samples=[s * PACE for s in seconds])",
+        "",
+        "",
+        f"POOLED = pauses(*{_quantiles(model.pooled_think_s, THINK_POINTS)})",
+        "THINK = {",
+    ]
+    for (a, b), samples in model.think_s.items():
+        if len(samples) >= model.min_observations:
+            lines.append(f'    ("{a}", "{b}"): pauses(*{_quantiles(samples, THINK_POINTS)}),')
+    lines += ["}", "", "# The values production used, hot ones as often as in the log.", "DATA = {"]
+    for n in _variables(model):
+        f = model.feeders[n]
+        note = f"# {f['distinct']:,} distinct values{' (more than kept)' if f['capped'] else ''}"
+        if f["distinct"] <= INLINE_VALUES or data_dir is None:
+            lines.append(f'    "{n}": h.values({_rows(f)!r}, per="iteration", order="random"),  {note}')
+        else:
+            data_dir.mkdir(parents=True, exist_ok=True)
+            with (data_dir / f"{n}.csv").open("w", newline="", encoding="utf-8") as out:
+                w = csv.writer(out)
+                w.writerow([n])
+                w.writerows([v] for v in _rows(f))
+            rel = f"{data_dir.name}/{n}.csv"
+            lines.append(f'    "{n}": h.csv("{rel}", column="{n}", per="iteration", order="random"),  {note}')
+    mean_s = max(model.session_duration_s[0], 1.0)
+    peak_rate = max((r for _, r in stages), default=1.0)
+    vus = max(10, math.ceil(2 * peak_rate / 60 * mean_s) + 10)
+    first = stages[0][1] if stages else 1.0
+    lines += [
+        "}",
+        "",
+        "# Sessions per minute over the log"
+        + (f" (its busiest {peak})" if peak else "")
+        + (f", {_duration(compress[0])} of log in {_duration(compress[1])}" if compress else "")
+        + (f", ×{scale:g}" if scale != 1 else "")
+        + ": (stage, target rate).",
+        "STAGES = [",
+        *(f'    ("{d:g}s", {r:g} * SCALE),' for d, r in stages),
+        "]",
+        "",
+        "learned = h.journey(",
+        '    "learned",',
+        "    h.markov(STATES, entry=ENTRY, transitions=TRANSITIONS, think=POOLED, thinks=THINK),",
+        ")",
+        "",
+        "test = h.Test(",
+        f'    base_url=h.env("BASE_URL", "{base_url}"),',
+        "    data=DATA,",
+        "    scenarios={",
+        '        "production": h.ramping_arrival_rate(',
+        f'            learned, stages=STAGES, start_rate={first:g} * SCALE, time_unit="1m",',
+        f"            pre_allocated_vus={vus}, max_vus={vus * 4},",
+        "        ),",
+        "    },",
+        f"    thresholds={_thresholds(model)!r},",
+        ")",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def _thresholds(model: Model) -> dict[str, list[str]]:
+    """Suggested: no more failures than production had, and p95 within 1.5× production's."""
+    out = {"http_req_failed": ["rate<0.01"]}
+    timed = [e for e in model.endpoints if e.duration_s and e.share >= 0.01]
+    if timed:
+        worst = max(e.duration_s[1] for e in timed if e.duration_s)
+        out["http_req_duration"] = [f"p(95)<{max(1, math.ceil(1.5 * worst * 1e3))}"]
+    return out
+
+
+def _bytes(n: int) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024  # type: ignore[assignment]
+    return str(n)
+
+
+def _duration(s: float) -> str:
+    if s >= 3600:
+        return f"{s / 3600:.1f}h"
+    if s >= 60:
+        return f"{s / 60:.1f}min"
+    return f"{s:.1f}s"
