@@ -26,6 +26,8 @@ const MAX_ENDPOINTS: usize = 2_000;
 const MAX_VALUES: usize = 100_000;
 /// Values reported per feeder, most frequent first.
 const REPORTED_VALUES: usize = 2_000;
+/// Most query parameters tracked per endpoint.
+const MAX_PARAMS: usize = 50;
 /// Malformed lines quoted.
 const EXAMPLES: usize = 5;
 
@@ -166,7 +168,8 @@ struct Tally {
     status: [u64; 5],
     bytes: hdrhistogram::Histogram<u32>,
     duration_us: hdrhistogram::Histogram<u32>,
-    query: BTreeMap<String, (u64, HashMap<String, ()>)>,
+    /// Query parameters in the order first seen: (name, requests, distinct values up to 1,000).
+    query: Vec<(String, u64, HashMap<String, ()>)>,
     example: String,
 }
 
@@ -211,7 +214,7 @@ impl Learner {
             bytes: hdrhistogram::Histogram::new_with_bounds(1, 1 << 40, 2).expect("valid bounds"),
             duration_us: hdrhistogram::Histogram::new_with_bounds(1, 1 << 40, 2)
                 .expect("valid bounds"),
-            query: BTreeMap::new(),
+            query: Vec::new(),
             example: target.chars().take(200).collect(),
         });
         id
@@ -245,7 +248,15 @@ impl Learner {
         }
         for pair in query.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let (n, seen) = t.query.entry(k.to_string()).or_default();
+            let at = match t.query.iter().position(|(name, ..)| name == k) {
+                Some(at) => at,
+                None if t.query.len() < MAX_PARAMS => {
+                    t.query.push((k.to_string(), 0, HashMap::new()));
+                    t.query.len() - 1
+                }
+                None => continue,
+            };
+            let (_, n, seen) = &mut t.query[at];
             *n += 1;
             if seen.len() < 1_000 {
                 seen.insert(v.to_string(), ());
@@ -289,7 +300,7 @@ impl Learner {
                 query: t
                     .query
                     .into_iter()
-                    .map(|(name, (count, seen))| QueryParam {
+                    .map(|(name, count, seen)| QueryParam {
                         name,
                         count,
                         distinct: seen.len() as u64,
