@@ -8,6 +8,7 @@ installed with the dev extras).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import socket
@@ -53,6 +54,9 @@ def test_every_command_runs_its_documented_example(base_venv, tmp_path):
     env = {**os.environ, "BASE_URL": f"http://127.0.0.1:{port}"}
     line = EXAMPLES["demo-target"].replace("8080", str(port)).split()
     target = subprocess.Popen([horde, *line[1:]], cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # `horde convert`'s example reads a browser recording: one request to the demo target.
+    entry = {"request": {"method": "GET", "url": f"http://127.0.0.1:{port}/"}, "response": {"status": 200}}
+    (tmp_path / "recording.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
     try:
         _wait_for(port)
         for command, example in EXAMPLES.items():

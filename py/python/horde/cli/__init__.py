@@ -54,6 +54,7 @@ EXAMPLES = {
     "run": "horde run loadtest.py --duration 20s --json run.json",
     "report": "horde report run.json -o report.html",
     "attack": "horde attack http://127.0.0.1:8080/ --rate 200 --duration 10s",
+    "convert": "horde convert recording.har -o journey.py",
     "demo": "horde demo",
 }
 
@@ -122,7 +123,7 @@ def _ignore_signals_from_now_on() -> None:
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    from horde.cli import attack, demo, new, output, run
+    from horde.cli import attack, convert, demo, new, output, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
     parser.add_argument("--version", action="version", version=f"horde {__version__}")
@@ -132,6 +133,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     new.register(commands)
     demo.register(commands)
     output.register(commands)
+    convert.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
