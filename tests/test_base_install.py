@@ -57,6 +57,13 @@ def test_every_command_runs_its_documented_example(base_venv, tmp_path):
     # `horde convert`'s example reads a browser recording: one request to the demo target.
     entry = {"request": {"method": "GET", "url": f"http://127.0.0.1:{port}/"}, "response": {"status": 200}}
     (tmp_path / "recording.har").write_text(json.dumps({"log": {"version": "1.2", "entries": [entry]}}))
+    # `horde model`'s example reads an access log: two sessions of a few requests.
+    (tmp_path / "access.log").write_text(
+        "".join(
+            f'10.0.0.{u} - - [10/Oct/2026:13:{m:02d}:00 +0000] "GET {p} HTTP/1.1" 200 512 "-" "Mozilla/5.0"\n'
+            for m, (u, p) in enumerate([(1, "/"), (2, "/"), (1, "/products/7"), (2, "/products/9"), (1, "/cart")])
+        )
+    )
     try:
         _wait_for(port)
         for command, example in EXAMPLES.items():

@@ -55,6 +55,7 @@ EXAMPLES = {
     "report": "horde report run.json -o report.html",
     "attack": "horde attack http://127.0.0.1:8080/ --rate 200 --duration 10s",
     "convert": "horde convert recording.har -o journey.py",
+    "model": "horde model access.log -o model.py",
     "demo": "horde demo",
 }
 
@@ -123,7 +124,7 @@ def _ignore_signals_from_now_on() -> None:
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
-    from horde.cli import attack, convert, demo, new, output, run
+    from horde.cli import attack, convert, demo, model, new, output, run
 
     parser = Parser(prog="horde", description="Realistic, honest HTTP load tests.")
     parser.add_argument("--version", action="version", version=f"horde {__version__}")
@@ -134,6 +135,7 @@ def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
     demo.register(commands)
     output.register(commands)
     convert.register(commands)
+    model.register(commands)
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
