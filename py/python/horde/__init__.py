@@ -29,7 +29,7 @@ from horde.checks import body_contains, cookie, header, json_path, regex, status
 from horde.client import Dns, Tls
 from horde.data import csv, json_rows, values
 from horde.env import Secret, env, secret
-from horde.errors import HordeError, PlanError, RunError, ThresholdsFailed
+from horde.errors import HordeError, LogError, PlanError, RunError, ThresholdsFailed
 from horde.executors import (
     arrival_rate_for,
     constant_arrival_rate,
@@ -79,6 +79,7 @@ __all__ = [
     "Histogram",
     "HordeError",
     "Latency",
+    "LogError",
     "Model",
     "PlanError",
     "RequestStats",
