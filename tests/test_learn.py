@@ -15,7 +15,7 @@ import pytest
 import counting_server
 import horde as h
 import logsynth
-from horde.learn import parse_compress
+from horde.model import parse_compress
 
 LINES = 1_000_000
 

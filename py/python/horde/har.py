@@ -41,7 +41,7 @@ from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit
 
 from horde.correlation import Body, Correlation, Exchange, Response, correlate
 from horde.errors import PlanError
-from horde.har_script import left_out, render
+from horde.har_script import RecordedStep, left_out, render
 
 __all__ = ["Conversion", "convert_har"]
 
@@ -64,16 +64,6 @@ DROPPED_HEADERS = frozenset(
     )
 )
 _REDIRECTS = (301, 302, 303, 307, 308)
-
-
-@dataclass
-class RecordedStep:
-    """One request step of the journey being written, with the think time before it."""
-
-    exchange: Exchange
-    checks: tuple[int, ...]
-    think_s: float = 0.0
-    follows_redirects: bool = True
 
 
 @dataclass(frozen=True)

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 import json
 import re
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 from horde.correlation import Correlation, Exchange, Var
 
-if TYPE_CHECKING:
-    from horde.har import RecordedStep
+
+@dataclass
+class RecordedStep:
+    """One request step of the journey being written, with the think time before it."""
+
+    exchange: Exchange
+    checks: tuple[int, ...]
+    think_s: float = 0.0
+    follows_redirects: bool = True
 
 
 def left_out(dropped: dict[str, int]) -> list[str]:

@@ -16,15 +16,13 @@ from __future__ import annotations
 import csv
 import math
 import re
-import time
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from horde.learn import Endpoint, Model
+from horde.model import THINK_POINTS, Endpoint, Model, duration_text, summary_text
 
-__all__ = ["endpoint_table", "markov_step", "script", "summary_text"]
+__all__ = ["data", "markov_step", "script"]
 
 #: Rows a feeder of many values gets (the values repeated in proportion to their counts).
 FEEDER_ROWS = 5_000
@@ -34,59 +32,6 @@ INLINE_VALUES = 30
 SESSION_HEADER = ("X-Horde-Session", "${__vu}-${__iteration}")
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z0-9_]+)\}")
-
-
-def endpoint_table(model: Model, top: int = 20) -> str:
-    """The endpoint mix, most requested first: count, share, status mix, size and time medians."""
-    rows = [("endpoint", "requests", "share", "status", "size p50", "time p50", "time p95")]
-    for e in model.endpoints[:top]:
-        status = " ".join(f"{k}:{100 * n / e.count:.0f}%" for k, n in e.status.items())
-        size = _bytes(e.bytes_median) if e.bytes_median is not None else "–"
-        t50, t95 = (f"{1e3 * e.duration_s[0]:.1f}ms", f"{1e3 * e.duration_s[1]:.1f}ms") if e.duration_s else ("–", "–")
-        rows.append((e.name, f"{e.count:,}", f"{100 * e.share:.2f}%", status, size, t50, t95))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = [
-        "  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
-        for r in rows
-    ]
-    rest = len(model.endpoints) - top
-    if rest > 0:
-        n = sum(e.count for e in model.endpoints[top:])
-        lines.append(f"… {rest} more endpoints: {n:,} requests ({100 * n / max(model.requests, 1):.2f}%)")
-    return "\n".join(lines)
-
-
-def summary_text(model: Model) -> str:
-    """What was read and left out, the sessions, and the malformed lines' first examples."""
-    span = model.span_s[1] - model.span_s[0]
-    first = time.strftime("%Y-%m-%d %H:%M", time.gmtime(model.span_s[0]))
-    last = time.strftime("%Y-%m-%d %H:%M", time.gmtime(model.span_s[1]))
-    out = [
-        f"read {model.lines:,} lines from {len(model.files)} file(s) "
-        f"({', '.join(f['format'] for f in model.files)}), {first} – {last} UTC ({_duration(span)})",
-        f"model: {model.requests:,} requests, {len(model.endpoints)} endpoints",
-    ]
-    left = ", ".join(f"{n:,} {k}" for k, n in model.dropped.items())
-    if left:
-        total = sum(model.dropped.values())
-        out.append(
-            f"left out: {left} ({100 * total / max(model.lines, 1):.1f}% of lines; "
-            "keep_static/keep_health to keep them)"
-        )
-    r, d = model.requests_per_session, model.session_duration_s
-    out.append(
-        f"sessions: {model.sessions:,} (by {model.session_by}, "
-        f"{_duration(model.session_timeout_s)} inactivity ends one); "
-        f"requests per session mean {r[0]:.1f}, median {r[1]:.0f}, p90 {r[2]:.0f}; "
-        f"duration median {_duration(d[1])}, p90 {_duration(d[2])}; think time median {model.think_median_s:.1f}s"
-    )
-    if model.per_minute:
-        peak = max(n for _, n in model.per_minute)
-        out.append(f"arrivals: {model.sessions / max(span / 60, 1):.1f} sessions/min on average, busiest minute {peak}")
-    if model.malformed:
-        out.append(f"malformed: {model.malformed:,} lines (not fatal); first ones:")
-        out.extend(f"  {m['file']}:{m['line']}: {m['text']}" for m in model.malformed_examples)
-    return "\n".join(out)
 
 
 def _url(model: Model, e: Endpoint) -> str:
@@ -133,7 +78,6 @@ def _quantiles(samples: list[float], n: int) -> list[float]:
 def markov_step(model: Model, *, pace: float = 1.0, headers: Mapping[str, str] | None = None) -> Any:
     """The model as an ``h.markov`` step (requests relative to the test's ``base_url``)."""
     import horde as h
-    from horde.learn import THINK_POINTS
 
     hdrs = dict(headers if headers is not None else [SESSION_HEADER])
     states = {e.name: h.request(e.method, _url(model, e), name=e.name, headers=hdrs) for e in model.endpoints}
@@ -171,8 +115,6 @@ def script(
     With ``path``, feeders of many values go to CSV files in ``<path stem>_data/`` (written
     here), else every value is inline.
     """
-    from horde.learn import THINK_POINTS
-
     stages = model.arrival_stages(window=window, compress=compress, scale=scale, peak=peak)
     data_dir = Path(path).with_name(Path(path).stem + "_data") if path is not None else None
     lines = [
@@ -252,7 +194,7 @@ def script(
         "",
         "# Sessions per minute over the log"
         + (f" (its busiest {peak})" if peak else "")
-        + (f", {_duration(compress[0])} of log in {_duration(compress[1])}" if compress else "")
+        + (f", {duration_text(compress[0])} of log in {duration_text(compress[1])}" if compress else "")
         + (f", ×{scale:g}" if scale != 1 else "")
         + ": (stage, target rate).",
         "STAGES = [",
@@ -288,19 +230,3 @@ def _thresholds(model: Model) -> dict[str, list[str]]:
         worst = max(e.duration_s[1] for e in timed if e.duration_s)
         out["http_req_duration"] = [f"p(95)<{max(1, math.ceil(1.5 * worst * 1e3))}"]
     return out
-
-
-def _bytes(n: int) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if n < 1024 or unit == "GiB":
-            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
-        n /= 1024  # type: ignore[assignment]
-    return str(n)
-
-
-def _duration(s: float) -> str:
-    if s >= 3600:
-        return f"{s / 3600:.1f}h"
-    if s >= 60:
-        return f"{s / 60:.1f}min"
-    return f"{s:.1f}s"

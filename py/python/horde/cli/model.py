@@ -56,7 +56,9 @@ def register(commands: argparse._SubParsersAction) -> None:
 def model(args: argparse.Namespace) -> int:
     """Learns, prints the summary and the endpoint table, and writes the script or tables asked for."""
     from horde.errors import LogError
-    from horde.learn import learn, parse_compress, parse_scale
+    from horde.learn import learn
+    from horde.model import parse_compress, parse_scale
+    from horde.model_script import script as write_script
 
     output = Path(args.output) if args.output else None
     if output is not None and output.exists() and not args.force:
@@ -86,7 +88,8 @@ def model(args: argparse.Namespace) -> int:
         )
         script = None
         if output is not None:
-            script = m.script(
+            script = write_script(
+                m,
                 args.base_url,
                 path=output,
                 window=args.window,
