@@ -58,14 +58,20 @@ def _variables(model: Model) -> list[str]:
     return names
 
 
-def _rows(feeder: Mapping[str, Any]) -> list[str]:
-    """The feeder's values, each repeated in proportion to its count (at least once)."""
+def _shares(feeder: Mapping[str, Any]) -> dict[str, int]:
+    """How many rows each of the feeder's values gets: in proportion to its count, at least one."""
     values = feeder["values"]
     total = sum(c for _, c in values) or 1
-    rows: list[str] = []
-    for v, c in values:
-        rows.extend([v] * max(1, round(c * FEEDER_ROWS / total)))
-    return rows
+    return {v: max(1, round(c * FEEDER_ROWS / total)) for v, c in values}
+
+
+def _rows(feeder: Mapping[str, Any]) -> list[str]:
+    """The feeder's values, each repeated as :func:`_shares` says."""
+    return [v for v, n in _shares(feeder).items() for _ in range(n)]
+
+
+def _numbers(values: list[float]) -> str:
+    return ", ".join(f"{v:g}" for v in values)
 
 
 def _quantiles(samples: list[float], n: int) -> list[float]:
@@ -165,18 +171,25 @@ def script(
         "    return h.think(samples=[s * PACE for s in seconds])",
         "",
         "",
-        f"POOLED = pauses(*{_quantiles(model.pooled_think_s, THINK_POINTS)})",
+        "def repeat(counts):",
+        '    """Each value as many times as given: drawn at random, hot values stay hot."""',
+        "    return [value for value, n in counts.items() for _ in range(n)]",
+        "",
+        "",
+        f"POOLED = pauses({_numbers(_quantiles(model.pooled_think_s, THINK_POINTS))})",
         "THINK = {",
     ]
     for (a, b), samples in model.think_s.items():
         if len(samples) >= model.min_observations:
-            lines.append(f'    ("{a}", "{b}"): pauses(*{_quantiles(samples, THINK_POINTS)}),')
+            lines.append(f'    ("{a}", "{b}"): pauses(')
+            lines.append(f"        {_numbers(_quantiles(samples, THINK_POINTS))}")
+            lines.append("    ),")
     lines += ["}", "", "# The values production used, hot ones as often as in the log.", "DATA = {"]
     for n in _variables(model):
         f = model.feeders[n]
         note = f"# {f['distinct']:,} distinct values{' (more than kept)' if f['capped'] else ''}"
         if f["distinct"] <= INLINE_VALUES or data_dir is None:
-            lines.append(f'    "{n}": h.values({_rows(f)!r}, per="iteration", order="random"),  {note}')
+            lines.append(f'    "{n}": h.values(repeat({_shares(f)!r}), per="iteration", order="random"),  {note}')
         else:
             data_dir.mkdir(parents=True, exist_ok=True)
             with (data_dir / f"{n}.csv").open("w", newline="", encoding="utf-8") as out:
