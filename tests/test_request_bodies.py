@@ -17,13 +17,15 @@ from conformance import Lighttpd, Nginx, Uvicorn
 
 class ExpectServer:
     """Reads a request head, then either waits silently for the body ("silent") or answers 417
-    at once without reading it ("reject"); records when head and body arrived."""
+    at once without reading it ("reject"); records when head and body arrived, and in "silent"
+    mode each request's target and body as received."""
 
     def __init__(self, mode: str) -> None:
         self.mode = mode
         self.sock = socket.create_server(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.events: list[tuple[str, float]] = []
+        self.received: list[tuple[str, bytes]] = []
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -56,6 +58,7 @@ class ExpectServer:
             while len(rest) < length:
                 rest += conn.recv(65536)
             self.events.append(("body", time.monotonic()))
+            self.received.append((head.split(b" ")[1].decode(), rest))
             conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s" % (len(rest), rest))
 
     def close(self) -> None:
@@ -116,3 +119,25 @@ def test_bodies_from_files_and_per_vu_data(tmp_path):
     assert all(c["fails"] == 0 and c["passes"] == 3 for c in r.checks), r.checks
     with pytest.raises(h.PlanError, match="body"):
         h.file(tmp_path / "missing.bin")
+
+
+def test_a_bytes_body_is_sent_exactly_when_the_url_or_a_header_is_templated():
+    # A template anywhere makes the request rendered per request; the bytes must not go through text.
+    payload = bytes(range(256)) * 8 + b"\r\n\r\n $${not an escape} ${not a template}"
+    with contextlib.closing(ExpectServer("silent")) as server:
+        base = f"http://127.0.0.1:{server.port}"
+        journey = h.journey(
+            "bytes",
+            h.put(base + "/url/${item}", name="url", body=payload),
+            h.put(base + "/header", name="header", headers={"X-Item": "${item}"}, body=payload),
+        )
+        test = h.Test(
+            data={"item": h.values(["a", "b"], per="iteration")},
+            scenarios={"s": h.per_vu_iterations(journey, vus=1, iterations=2)},
+            workers=1,
+        )
+        r = test.run(progress=None)
+    assert r.errors == {} and r.status == {"200": 4}
+    targets = [target for target, _ in server.received]
+    assert targets == ["/url/a", "/header", "/url/b", "/header"]
+    assert all(body == payload for _, body in server.received), [len(body) for _, body in server.received]

@@ -225,11 +225,6 @@ def test_json_targets_round_robin_and_the_python_api(servers, tmp_path):
     assert [r.body for r in b.received] == [BODY] * 5
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="engine: a request without templates is encoded from its raw text, so an escaped $${ is sent as $${ "
-    "(engine/src/plan/compile/request.rs, finish_static and static headers)",
-)
 def test_a_dollar_brace_in_a_target_is_sent_as_written(servers, tmp_path):
     a, _ = servers
     path = tmp_path / "targets.txt"

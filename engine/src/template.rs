@@ -121,6 +121,15 @@ impl Template {
         Ok(Template { parts, escape })
     }
 
+    /// A template of exactly these bytes (a binary body): nothing is parsed, so a `${` or `$${`
+    /// in them is sent as it is, and bytes that are not UTF-8 stay as they are.
+    pub fn fixed(bytes: &[u8]) -> Template {
+        Template {
+            parts: vec![Part::Literal(bytes.into())],
+            escape: Escape::None,
+        }
+    }
+
     /// The text, when the template inserts nothing.
     pub fn as_literal(&self) -> Option<&[u8]> {
         match self.parts.as_slice() {

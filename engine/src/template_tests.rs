@@ -36,6 +36,17 @@ fn vals() -> Vals {
 }
 
 #[test]
+fn fixed_bytes_are_not_parsed() {
+    let bytes = b"\x00\xff $${a} ${a}";
+    let t = Template::fixed(bytes);
+    assert_eq!(t.as_literal(), Some(&bytes[..]));
+    let mut out = Vec::new();
+    t.render(&vals(), &mut fastrand::Rng::with_seed(7), &mut out)
+        .unwrap();
+    assert_eq!(out, bytes);
+}
+
+#[test]
 fn variables_literals_and_escapes() {
     assert_eq!(
         render("/cart/${cart_id}/items?x=${a}", Escape::None, &vals()).unwrap(),

@@ -10,6 +10,7 @@ mod layering;
 mod nginx;
 mod pool;
 mod redirects;
+mod request_bytes;
 mod stop;
 mod support;
 mod support_selftest;

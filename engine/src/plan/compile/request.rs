@@ -1,5 +1,9 @@
 //! Compiling one request step: its URL split into a fixed origin and a templated target, headers
 //! and body as templates (or pre-encoded bytes when nothing varies), checks and extractions.
+//!
+//! Text that varies nowhere is still read as a template, so that what is sent does not depend on
+//! whether something else in the request varies: an escaped `$${` goes out as `${` either way,
+//! and a binary body goes out as its exact bytes either way.
 
 use std::sync::Arc;
 
@@ -113,8 +117,8 @@ pub fn compile_encoding(
     let mut static_headers: Vec<(String, String)> = Vec::new();
     for (i, (name, value)) in spec.headers.iter().enumerate() {
         let t = tpl(value, Escape::None, &format!("headers[{i}]"));
-        match t.as_literal() {
-            Some(_) => static_headers.push((name.clone(), value.clone())),
+        match literal_text(&t) {
+            Some(text) => static_headers.push((name.clone(), text)),
             None => headers.push((format!("{name}: ").into_bytes(), t)),
         }
     }
@@ -140,19 +144,13 @@ pub fn compile_encoding(
                 Some("application/x-www-form-urlencoded"),
             )
         }
-        Some(Body::Base64(b64)) if target_is_static(&url.target, scope) && headers.is_empty() => {
-            // Binary bodies are never templated: keep the exact bytes.
-            let bytes = base64::engine::general_purpose::STANDARD
-                .decode(b64)
-                .unwrap_or_default();
-            return finish_static(spec, url, &static_headers, &bytes);
-        }
         Some(Body::Base64(b64)) => {
+            // Binary bodies are never templated: the exact bytes, never read as text. (Invalid
+            // base64 is reported by the journey's compiler.)
             let bytes = base64::engine::general_purpose::STANDARD
                 .decode(b64)
                 .unwrap_or_default();
-            let text = String::from_utf8_lossy(&bytes).replace("${", "$${");
-            (Some(tpl(&text, Escape::None, "body.base64")), None)
+            (Some(Template::fixed(&bytes)), None)
         }
     };
     let has = |name: &str| {
@@ -170,16 +168,15 @@ pub fn compile_encoding(
     if let (Some(ct), false) = (content_type, has_user_type) {
         static_headers.push(("Content-Type".into(), ct.into()));
     }
-    let all_static = target.as_literal().is_some()
-        && headers.is_empty()
-        && body.as_ref().is_none_or(|b| b.as_literal().is_some());
-    if all_static {
-        let body_bytes = body
-            .as_ref()
-            .and_then(|b| b.as_literal())
-            .unwrap_or_default()
-            .to_vec();
-        return finish_static(spec, url, &static_headers, &body_bytes);
+    let static_body = match &body {
+        None => Some(&[][..]),
+        Some(b) => b.as_literal(),
+    };
+    if let (Some(target), Some(body), true) =
+        (literal_text(&target), static_body, headers.is_empty())
+    {
+        // Nothing varies: encoded once.
+        return finish_static(spec, url.authority, &target, &static_headers, body);
     }
     let mut fixed = Vec::new();
     // Encode the fixed part with an empty target and body, then cut off what we render per request.
@@ -205,14 +202,20 @@ pub fn compile_encoding(
     }))
 }
 
-fn target_is_static(target: &str, scope: &Scope<'_>) -> bool {
-    Template::parse(target, Escape::None, &mut |name| scope.slot(name))
-        .is_ok_and(|t| t.as_literal().is_some())
+/// The text of a template that inserts nothing, unescaped as the template parser reads it (`$${`
+/// is `${`): what a static target or header value sends.
+fn literal_text(template: &Template) -> Option<String> {
+    template.as_literal().map(|bytes| {
+        String::from_utf8(bytes.to_vec())
+            .expect("a template parsed from a str, less the `$` of each `$${`, is UTF-8")
+    })
 }
 
+/// `target`, `headers` and `body` are unescaped already.
 fn finish_static(
     spec: &RequestSpec,
-    url: &SplitUrl<'_>,
+    host: &str,
+    target: &str,
     headers: &[(String, String)],
     body: &[u8],
 ) -> Encoding {
@@ -220,8 +223,8 @@ fn finish_static(
     encode(
         &RequestParts {
             method: &spec.method,
-            target: &url.target,
-            host: url.authority,
+            target,
+            host,
             headers,
             body,
         },

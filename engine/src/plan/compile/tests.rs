@@ -136,3 +136,40 @@ fn compiling_resolves_no_names() {
     assert_eq!(p.origins[0].host, "no-such-host.invalid");
     assert!(p.origins[0].dynamic && p.origins[0].server_name.is_some());
 }
+
+/// The bytes of the journey's request `i`, which must be encoded once.
+fn static_bytes(p: &CompiledPlan, i: usize) -> String {
+    let r = &p.scenarios[0].journeys[0].0.requests[i];
+    assert!(r.template.is_none(), "request {i} is static");
+    String::from_utf8_lossy(&r.http.bytes).into_owned()
+}
+
+#[test]
+fn an_escaped_dollar_brace_is_sent_as_a_literal_in_static_requests() {
+    // `$${` is a literal `${` (template.rs), with or without a template beside it.
+    let p = compiled(&plan(
+        r#"{"j": {"steps": [
+            {"request": {"method": "GET", "url": "http://127.0.0.1:1/x/$${p}?q=$${literal}",
+                         "headers": [["X-Template", "$${uuid()}"]]}},
+            {"request": {"method": "POST", "url": "http://127.0.0.1:1/t", "body": {"text": "a $${b}"}}},
+            {"request": {"method": "POST", "url": "http://127.0.0.1:1/j", "body": {"json": "{\"a\": \"$${b}\"}"}}},
+            {"request": {"method": "PUT", "url": "http://127.0.0.1:1/b?q=$${x}",
+                         "headers": [["X-Template", "$${y}"]], "body": {"base64": "JCR7en0="}}}]}}"#,
+        "",
+    ));
+    let get = static_bytes(&p, 0);
+    assert!(
+        get.starts_with("GET /x/${p}?q=${literal} HTTP/1.1\r\n")
+            && get.contains("\r\nX-Template: ${uuid()}\r\n"),
+        "{get}"
+    );
+    assert!(static_bytes(&p, 1).ends_with("\r\n\r\na ${b}"));
+    assert!(static_bytes(&p, 2).ends_with("\r\n\r\n{\"a\": \"${b}\"}"));
+    // A binary body is bytes, never a template: its `$${` is sent as it is.
+    let put = static_bytes(&p, 3);
+    assert!(
+        put.starts_with("PUT /b?q=${x} HTTP/1.1\r\n")
+            && put.ends_with("\r\nX-Template: ${y}\r\n\r\n$${z}"),
+        "{put}"
+    );
+}
