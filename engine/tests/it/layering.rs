@@ -12,6 +12,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("error", &[]),
     ("template", &[]),
     ("metrics", &[]),
+    // Learning workloads from access logs: a tool beside the engine, using none of it.
+    ("learn", &[]),
     ("http", &["metrics"]),
     ("thresholds", &["clock", "error", "metrics"]),
     // What to do: nothing here runs, opens a socket or resolves a name.
