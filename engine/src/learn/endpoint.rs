@@ -3,6 +3,9 @@
 //! hashes are found by shape; the user's rules (`regex=replacement`) go first. Static assets and
 //! health checks are told apart so they can be dropped.
 
+use std::fmt::Write;
+use std::ops::Range;
+
 use regex::Regex;
 
 /// File extensions of static assets.
@@ -100,79 +103,158 @@ impl Rules {
         if self.drop.iter().any(|re| re.is_match(path)) {
             return Kind::Dropped;
         }
-        let last = path.rsplit('/').next().unwrap_or("");
-        let ext = last.rsplit_once('.').map(|(_, e)| e);
         if !self.keep_static
-            && ext.is_some_and(|e| STATIC.iter().any(|s| s.eq_ignore_ascii_case(e)))
+            && extension(path).is_some_and(|e| STATIC.iter().any(|s| s.eq_ignore_ascii_case(e)))
         {
             return Kind::Static;
         }
-        let bare = path.trim_end_matches('/');
-        if !self.keep_health
-            && (HEALTH.contains(&bare) || HEALTH_AGENTS.iter().any(|a| agent.starts_with(a)))
-        {
+        if !self.keep_health && (is_health_path(path) || is_health_agent(agent)) {
             return Kind::Health;
         }
         Kind::Page
     }
 
-    /// The template of `path` (no query); placeholder values go to `values` as (name, value).
-    pub fn template(&self, path: &str, values: &mut Vec<(String, String)>) -> String {
+    /// Appends the template of `path` (no query) to `out`. Each placeholder whose value the path
+    /// shows goes to `values`: its name as a range of `out`, its value as a range of `path` —
+    /// ranges, not strings, so that a line allocates nothing.
+    pub fn template(&self, path: &str, out: &mut String, values: &mut Vec<Placeholder>) {
         values.clear();
-        let mut rewritten = None;
         for (re, replacement) in &self.rewrite {
             if re.is_match(path) {
-                rewritten = Some(re.replace(path, replacement.as_str()).into_owned());
-                break;
+                let rewritten = re.replace(path, replacement.as_str());
+                return rewritten_template(path, &rewritten, out, values);
             }
         }
-        let source: Vec<&str> = path.split('/').collect();
-        let mut out = String::with_capacity(path.len() + 8);
-        let segments: Vec<&str> = match &rewritten {
-            Some(r) => r.split('/').collect(),
-            None => source.clone(),
-        };
-        let aligned = segments.len() == source.len();
         let mut previous = "";
-        for (i, seg) in segments.iter().enumerate() {
+        for (i, seg) in segments(path).enumerate() {
             if i > 0 {
                 out.push('/');
             }
-            let named = seg.strip_prefix('{').and_then(|s| s.strip_suffix('}'));
-            let name = match named {
-                Some(n) if rewritten.is_some() => Some(n.to_string()),
-                _ if rewritten.is_none() && is_id(seg) => Some(id_name(previous)),
-                _ => None,
-            };
-            match name {
-                Some(n) => {
-                    let n = unique(n, values);
-                    out.push('{');
-                    out.push_str(&n);
-                    out.push('}');
-                    if aligned {
-                        values.push((n, source[i].to_string()));
-                    }
-                }
-                None => {
-                    out.push_str(seg);
-                    previous = seg;
-                }
+            let text = &path[seg.clone()];
+            if is_id(text) {
+                out.push('{');
+                let start = out.len();
+                push_id_name(previous, out);
+                let name = unique(start, out, values);
+                out.push('}');
+                values.push(Placeholder { name, value: seg });
+            } else {
+                out.push_str(text);
+                previous = text;
             }
         }
-        out
     }
 }
 
-/// A placeholder name not yet used in this template.
-fn unique(name: String, values: &[(String, String)]) -> String {
-    if !values.iter().any(|(n, _)| *n == name) {
-        return name;
+/// A placeholder of a template and the value a path gave it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Placeholder {
+    /// Its name: a range of the template.
+    pub name: Range<usize>,
+    /// Its value: a range of the path.
+    pub value: Range<usize>,
+}
+
+/// The template of `path` after a user's rule made it `rewritten`: its `{name}` segments are the
+/// placeholders, valued from the same segment of `path` when both have as many segments.
+fn rewritten_template(
+    path: &str,
+    rewritten: &str,
+    out: &mut String,
+    values: &mut Vec<Placeholder>,
+) {
+    let source: Vec<Range<usize>> = segments(path).collect();
+    let aligned = segments(rewritten).count() == source.len();
+    for (i, seg) in segments(rewritten).enumerate() {
+        if i > 0 {
+            out.push('/');
+        }
+        let text = &rewritten[seg];
+        match text.strip_prefix('{').and_then(|s| s.strip_suffix('}')) {
+            Some(name) => {
+                out.push('{');
+                let start = out.len();
+                out.push_str(name);
+                let name = unique(start, out, values);
+                out.push('}');
+                if aligned {
+                    values.push(Placeholder {
+                        name,
+                        value: source[i].clone(),
+                    });
+                }
+            }
+            None => out.push_str(text),
+        }
     }
-    (2..)
-        .map(|k| format!("{name}{k}"))
-        .find(|c| !values.iter().any(|(n, _)| n == c))
-        .unwrap_or(name)
+}
+
+/// The byte ranges of the `/`-separated segments of `text`.
+fn segments(text: &str) -> impl Iterator<Item = Range<usize>> + '_ {
+    let bytes = text.as_bytes();
+    let mut start = Some(0);
+    std::iter::from_fn(move || {
+        let from = start?;
+        match bytes[from..].iter().position(|&b| b == b'/') {
+            Some(at) => {
+                start = Some(from + at + 1);
+                Some(from..from + at)
+            }
+            None => {
+                start = None;
+                Some(from..bytes.len())
+            }
+        }
+    })
+}
+
+/// The extension of the last segment of `path`, found in one backward scan.
+fn extension(path: &str) -> Option<&str> {
+    let at = path.bytes().rposition(|b| b == b'.' || b == b'/')?;
+    (path.as_bytes()[at] == b'.').then(|| &path[at + 1..])
+}
+
+/// The longest of [`HEALTH`]: a longer path is not one of them.
+const LONGEST_HEALTH: usize = {
+    let (mut i, mut longest) = (0, 0);
+    while i < HEALTH.len() {
+        if HEALTH[i].len() > longest {
+            longest = HEALTH[i].len();
+        }
+        i += 1;
+    }
+    longest
+};
+
+/// Whether `path` (a trailing `/` or not) is a health check's.
+fn is_health_path(path: &str) -> bool {
+    let bare = path.trim_end_matches('/');
+    bare.len() <= LONGEST_HEALTH && HEALTH.contains(&bare)
+}
+
+/// Whether `agent` is a health checker's (its first byte tried before the whole prefix).
+fn is_health_agent(agent: &str) -> bool {
+    let first = agent.as_bytes().first();
+    HEALTH_AGENTS
+        .iter()
+        .any(|a| a.as_bytes().first() == first && agent.starts_with(a))
+}
+
+/// Makes the placeholder name `out[start..]` one not yet used in this template (as `id`,
+/// `id2`, `id3`, …); its range.
+fn unique(start: usize, out: &mut String, values: &[Placeholder]) -> Range<usize> {
+    let used = |out: &str| values.iter().any(|p| out[p.name.clone()] == out[start..]);
+    if used(out) {
+        let base = out.len();
+        for k in 2u32.. {
+            out.truncate(base);
+            write!(out, "{k}").expect("writing to a String cannot fail");
+            if !used(out) {
+                break;
+            }
+        }
+    }
+    start..out.len()
 }
 
 /// Whether a path segment is an identifier: a number, a UUID, a hex hash (≥ 16 digits, at
@@ -196,8 +278,11 @@ pub fn is_id(seg: &str) -> bool {
     {
         return true;
     }
+    if b.len() < 16 {
+        return false;
+    }
     let digits = b.iter().filter(|c| c.is_ascii_digit()).count();
-    if b.len() >= 16 && digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
+    if digits > 0 && b.iter().all(u8::is_ascii_hexdigit) {
         return true;
     }
     b.len() >= 20
@@ -207,33 +292,40 @@ pub fn is_id(seg: &str) -> bool {
             .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
 }
 
-/// `products` → `product_id`, `categories` → `category_id`; `id` after a version or nothing.
-fn id_name(previous: &str) -> String {
-    let p: String = previous
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
+/// Appends the placeholder name for an id after segment `previous`: `products` → `product_id`,
+/// `categories` → `category_id`; `id` after a version or nothing.
+fn push_id_name(previous: &str, out: &mut String) {
+    let start = out.len();
+    out.extend(previous.chars().map(|c| {
+        if c.is_ascii_alphanumeric() {
+            c.to_ascii_lowercase()
+        } else {
+            '_'
+        }
+    }));
+    let p = &out[start..];
     let versioned =
         p.len() <= 3 && p.starts_with('v') && p[1..].bytes().all(|b| b.is_ascii_digit());
     if p.is_empty() || versioned || p.bytes().all(|b| b.is_ascii_digit() || b == b'_') {
-        return "id".into();
+        out.truncate(start);
+        out.push_str("id");
+        return;
     }
-    let singular = if let Some(s) = p.strip_suffix("ies") {
-        format!("{s}y")
+    // The singular: `ies` → `y`, `ses` → `s` (not `ss`, `us`), else a final `s` dropped.
+    let cut = if p.ends_with("ies") {
+        3
     } else if p.ends_with("ss") || p.ends_with("us") {
-        p.clone()
-    } else if let Some(s) = p.strip_suffix("ses").filter(|_| p.len() > 4) {
-        format!("{s}s")
+        0
+    } else if p.ends_with("ses") && p.len() > 4 {
+        2
     } else {
-        p.strip_suffix('s').map_or(p.clone(), str::to_string)
+        usize::from(p.ends_with('s'))
     };
-    format!("{singular}_id")
+    out.truncate(out.len() - cut);
+    if cut == 3 {
+        out.push('y');
+    }
+    out.push_str("_id");
 }
 
 #[cfg(test)]
@@ -241,8 +333,18 @@ mod tests {
     use super::*;
 
     fn template(rules: &Rules, path: &str) -> (String, Vec<(String, String)>) {
-        let mut values = Vec::new();
-        (rules.template(path, &mut values), values)
+        let (mut out, mut values) = (String::new(), Vec::new());
+        rules.template(path, &mut out, &mut values);
+        let values = values
+            .iter()
+            .map(|p| {
+                (
+                    out[p.name.clone()].to_string(),
+                    path[p.value.clone()].to_string(),
+                )
+            })
+            .collect();
+        (out, values)
     }
 
     #[test]
@@ -283,6 +385,22 @@ mod tests {
         let (t, v) = template(&r, "/v1/users/alice/orders");
         assert_eq!(t, "/v1/users/{user}/orders");
         assert_eq!(v, [("user".into(), "alice".into())]);
+        let r = Rules::new(
+            &["^/a/[^/]+/b/[^/]+$=/a/{x}/b/{x}".into()],
+            &[],
+            false,
+            false,
+        )
+        .unwrap();
+        let (t, v) = template(&r, "/a/1/b/2");
+        assert_eq!(t, "/a/{x}/b/{x2}");
+        assert_eq!(v, [("x".into(), "1".into()), ("x2".into(), "2".into())]);
+        // A rule that changes the number of segments names placeholders it cannot value.
+        let r = Rules::new(&["^/files/.*=/files/{path}".into()], &[], false, false).unwrap();
+        assert_eq!(
+            template(&r, "/files/a/b.pdf"),
+            ("/files/{path}".into(), vec![])
+        );
         assert!(Rules::new(&["([=x".into()], &[], false, false)
             .unwrap_err()
             .contains("([=x"));

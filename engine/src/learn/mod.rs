@@ -6,28 +6,25 @@
 //! `horde model` / `h.learn` call [`learn`]; Python turns the [`Learned`] tables into a model,
 //! a summary and a runnable script.
 
+mod chunks;
 mod endpoint;
 mod format;
+mod json;
+mod pattern;
 mod read;
 mod sessions;
+mod tally;
 mod time;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 pub use endpoint::Rules;
 pub use format::{Format, NAMES as FORMATS};
 use sessions::Sessions;
+use tally::{Endpoints, Feeders};
 
-/// Most endpoint templates; requests beyond go to one `(other)` endpoint.
-const MAX_ENDPOINTS: usize = 2_000;
-/// Most distinct values kept per feeder (placeholder or query parameter).
-const MAX_VALUES: usize = 100_000;
-/// Values reported per feeder, most frequent first.
-const REPORTED_VALUES: usize = 2_000;
-/// Most query parameters tracked per endpoint.
-const MAX_PARAMS: usize = 50;
 /// Malformed lines quoted.
 const EXAMPLES: usize = 5;
 
@@ -160,122 +157,64 @@ pub struct Learned {
     pub feeders: Vec<Feeder>,
 }
 
-/// Per-endpoint tallies.
-struct Tally {
-    method: String,
-    template: String,
-    count: u64,
-    status: [u64; 5],
-    bytes: hdrhistogram::Histogram<u32>,
-    duration_us: hdrhistogram::Histogram<u32>,
-    /// Query parameters in the order first seen: (name, requests, distinct values up to 1,000).
-    query: Vec<(String, u64, HashMap<String, ()>)>,
-    example: String,
-}
+/// Requests left out of the model, by why.
+const DROPPED: [&str; 3] = ["static", "health", "rule"];
 
 /// The learner's state while reading.
 struct Learner {
     rules: Rules,
-    ids: HashMap<String, usize>,
-    tallies: Vec<Tally>,
-    values: BTreeMap<String, (u64, HashMap<String, u64>, bool)>,
-    dropped: BTreeMap<&'static str, u64>,
+    endpoints: Endpoints,
+    feeders: Feeders,
+    /// Requests left out, in the order of [`DROPPED`].
+    dropped: [u64; 3],
     sessions: Sessions,
     span: [f64; 2],
-    scratch: Vec<(String, String)>,
+    /// The current request's `METHOD template`, built here to look the endpoint up without
+    /// allocating.
+    key: String,
+    /// The current request's placeholders (ranges of `key` and of the path).
+    placeholders: Vec<endpoint::Placeholder>,
     session_cookie: Option<String>,
 }
 
 impl Learner {
-    fn endpoint(&mut self, method: &str, template: String, target: &str) -> usize {
-        let key = format!("{method} {template}");
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
-        }
-        let (key, method, template) = if self.tallies.len() >= MAX_ENDPOINTS {
-            (
-                "(other)".to_string(),
-                "GET".to_string(),
-                "(other)".to_string(),
-            )
-        } else {
-            (key, method.to_string(), template)
-        };
-        if let Some(&id) = self.ids.get(&key) {
-            return id;
-        }
-        let id = self.tallies.len();
-        self.ids.insert(key, id);
-        self.tallies.push(Tally {
-            method,
-            template,
-            count: 0,
-            status: [0; 5],
-            bytes: hdrhistogram::Histogram::new_with_bounds(1, 1 << 40, 2).expect("valid bounds"),
-            duration_us: hdrhistogram::Histogram::new_with_bounds(1, 1 << 40, 2)
-                .expect("valid bounds"),
-            query: Vec::new(),
-            example: target.chars().take(200).collect(),
-        });
-        id
-    }
-
     fn feed(&mut self, r: &format::Record<'_>) {
-        let (path, query) = r.target.split_once('?').unwrap_or((r.target, ""));
-        match self.rules.kind(path, r.agent) {
-            endpoint::Kind::Page => {}
-            endpoint::Kind::Static => return *self.dropped.entry("static").or_default() += 1,
-            endpoint::Kind::Health => return *self.dropped.entry("health").or_default() += 1,
-            endpoint::Kind::Dropped => return *self.dropped.entry("rule").or_default() += 1,
+        let (path, query) = match memchr::memchr(b'?', r.target.as_bytes()) {
+            Some(at) => (&r.target[..at], &r.target[at + 1..]),
+            None => (r.target, ""),
+        };
+        // Counted by their index in DROPPED.
+        let left_out = match self.rules.kind(path, r.agent) {
+            endpoint::Kind::Page => None,
+            endpoint::Kind::Static => Some(0),
+            endpoint::Kind::Health => Some(1),
+            endpoint::Kind::Dropped => Some(2),
+        };
+        if let Some(why) = left_out {
+            return self.dropped[why] += 1;
         }
         if self.span[0] == 0.0 || r.time_s < self.span[0] {
             self.span[0] = r.time_s;
         }
         self.span[1] = self.span[1].max(r.time_s);
-        let mut values = std::mem::take(&mut self.scratch);
-        let template = self.rules.template(path, &mut values);
-        let id = self.endpoint(r.method, template, r.target);
-        let t = &mut self.tallies[id];
-        t.count += 1;
-        if (100..600).contains(&r.status) {
-            t.status[usize::from(r.status / 100 - 1)] += 1;
+        self.key.clear();
+        self.key.push_str(r.method);
+        self.key.push(' ');
+        self.rules
+            .template(path, &mut self.key, &mut self.placeholders);
+        let id = self.endpoints.id(&self.key, r.method.len(), r.target);
+        for p in &self.placeholders {
+            self.feeders
+                .add(&self.key[p.name.clone()], &path[p.value.clone()]);
         }
-        if let Some(b) = r.bytes {
-            t.bytes.saturating_record(b);
-        }
-        if let Some(d) = r.duration_s.filter(|d| d.is_finite() && *d >= 0.0) {
-            t.duration_us.saturating_record((d * 1e6) as u64);
-        }
+        let tally = self.endpoints.tally(id);
+        tally.request(r);
         for pair in query.split('&').filter(|p| !p.is_empty()) {
-            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-            let at = match t.query.iter().position(|(name, ..)| name == k) {
-                Some(at) => at,
-                None if t.query.len() < MAX_PARAMS => {
-                    t.query.push((k.to_string(), 0, HashMap::new()));
-                    t.query.len() - 1
-                }
-                None => continue,
-            };
-            let (_, n, seen) = &mut t.query[at];
-            *n += 1;
-            if seen.len() < 1_000 {
-                seen.insert(v.to_string(), ());
-            }
-            values.push((k.to_string(), v.to_string()));
-        }
-        for (name, value) in values.drain(..) {
-            let (total, seen, capped) = self.values.entry(name).or_default();
-            *total += 1;
-            let len = seen.len();
-            match seen.get_mut(&value) {
-                Some(c) => *c += 1,
-                None if len < MAX_VALUES => {
-                    seen.insert(value, 1);
-                }
-                None => *capped = true,
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if tally.query(name, value) {
+                self.feeders.add(name, value);
             }
         }
-        self.scratch = values;
         let session = match &self.session_cookie {
             Some(name) => r.cookie.and_then(|c| cookie(c, name)),
             None => r.session,
@@ -284,35 +223,11 @@ impl Learner {
             .request(r.time_s, session, r.addr, r.agent, id);
     }
 
-    fn finish(mut self, files: Vec<FileSummary>, malformed_examples: Vec<Malformed>) -> Learned {
+    fn finish(self, files: Vec<FileSummary>, malformed_examples: Vec<Malformed>) -> Learned {
         let lines = files.iter().map(|f| f.lines).sum();
         let malformed = files.iter().map(|f| f.malformed).sum();
-        let sessions = self.sessions.finish(self.tallies.len());
-        let median =
-            |h: &hdrhistogram::Histogram<u32>| (!h.is_empty()).then(|| h.value_at_quantile(0.5));
-        let mut endpoints: Vec<Endpoint> = self
-            .tallies
-            .drain(..)
-            .map(|t| Endpoint {
-                bytes_median: median(&t.bytes),
-                duration_s: (!t.duration_us.is_empty())
-                    .then(|| [0.5, 0.95].map(|q| t.duration_us.value_at_quantile(q) as f64 / 1e6)),
-                query: t
-                    .query
-                    .into_iter()
-                    .map(|(name, count, seen)| QueryParam {
-                        name,
-                        count,
-                        distinct: seen.len() as u64,
-                    })
-                    .collect(),
-                method: t.method,
-                template: t.template,
-                count: t.count,
-                status: t.status,
-                example: t.example,
-            })
-            .collect();
+        let sessions = self.sessions.finish(self.endpoints.len());
+        let endpoints = self.endpoints.finish();
         // Most requested first; sessions refer to endpoints by their index in this order.
         let mut order: Vec<usize> = (0..endpoints.len()).collect();
         order.sort_by(|&a, &b| endpoints[b].count.cmp(&endpoints[a].count).then(a.cmp(&b)));
@@ -321,38 +236,26 @@ impl Learner {
             rank[old] = new;
         }
         let sessions = sessions.renumbered(&rank);
-        let mut sorted: Vec<Option<Endpoint>> = endpoints.drain(..).map(Some).collect();
+        let mut sorted: Vec<Option<Endpoint>> = endpoints.into_iter().map(Some).collect();
         let endpoints = order
             .iter()
             .map(|&i| sorted[i].take().expect("each once"))
             .collect();
-        let feeders = self
-            .values
+        let dropped = DROPPED
             .into_iter()
-            .map(|(name, (total, seen, capped))| {
-                let distinct = seen.len() as u64;
-                let mut values: Vec<(String, u64)> = seen.into_iter().collect();
-                values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-                values.truncate(REPORTED_VALUES);
-                Feeder {
-                    name,
-                    total,
-                    distinct,
-                    capped,
-                    values,
-                }
-            })
+            .zip(self.dropped)
+            .filter(|(_, n)| *n > 0)
             .collect();
         Learned {
             files,
             lines,
             malformed,
             malformed_examples,
-            dropped: self.dropped,
+            dropped,
             span_s: self.span,
             endpoints,
             sessions,
-            feeders,
+            feeders: self.feeders.finish(),
         }
     }
 }
@@ -390,13 +293,13 @@ pub fn learn(options: Options) -> Result<Learned, LearnError> {
     };
     let mut learner = Learner {
         rules: options.rules,
-        ids: HashMap::new(),
-        tallies: Vec::new(),
-        values: BTreeMap::new(),
-        dropped: BTreeMap::new(),
+        endpoints: Endpoints::default(),
+        feeders: Feeders::default(),
+        dropped: [0; 3],
         sessions: Sessions::new(options.session_timeout_s),
         span: [0.0, 0.0],
-        scratch: Vec::new(),
+        key: String::new(),
+        placeholders: Vec::new(),
         session_cookie,
     };
     let mut files = Vec::new();

@@ -1,12 +1,15 @@
-//! Reading one log file line by line — plain or gzip (by its magic bytes), in a reused buffer —
-//! and telling the learner about every request. `auto` decides the format from the first line.
+//! Reading one log file line by line — plain or gzip (by its magic bytes), read ahead in big
+//! chunks on a thread of its own (see `chunks`) — and telling the learner about every request.
+//! `auto` decides the format from the first line.
 
 use std::collections::BTreeMap;
 use std::fs::File;
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 
-use super::format::{read_json, Format, Record, COMBINED, COMMON};
-use super::{FileSummary, LearnError, Malformed, EXAMPLES};
+use super::chunks::for_each_chunk;
+use super::format::{Format, Record, COMBINED, COMMON};
+use super::json::read_json;
+use super::{FileSummary, LearnError, Malformed};
 
 /// Reads `path`, calling `each` for every request; malformed lines are counted and the first
 /// few quoted into `examples`.
@@ -27,96 +30,107 @@ pub fn read_file(
     let mut magic = [0u8; 2];
     let n = file.read(&mut magic).map_err(io)?;
     let file = File::open(path).map_err(io)?;
-    let reader: Box<dyn BufRead> = if n == 2 && magic == [0x1f, 0x8b] {
-        Box::new(BufReader::with_capacity(
-            1 << 20,
-            flate2::read::MultiGzDecoder::new(file),
-        ))
+    let source: Box<dyn Read + Send> = if n == 2 && magic == [0x1f, 0x8b] {
+        Box::new(flate2::read::MultiGzDecoder::new(file))
     } else {
-        Box::new(BufReader::with_capacity(1 << 20, file))
+        Box::new(file)
     };
-    read_lines(
-        path, reader, format, pattern, fields, session, examples, each,
-    )
+    let mut lines = Lines {
+        path,
+        summary: FileSummary {
+            path: path.to_string(),
+            format: format.to_string(),
+            lines: 0,
+            malformed: 0,
+        },
+        chosen: if format == "auto" {
+            None
+        } else {
+            Some(Format::named(format, pattern, fields).map_err(LearnError::Input)?)
+        },
+        fields,
+        session,
+        number: 0,
+        examples,
+        each,
+    };
+    for_each_chunk(source, io, |chunk| {
+        let mut start = 0;
+        for end in memchr::memchr_iter(b'\n', chunk) {
+            lines.line(&chunk[start..end])?;
+            start = end + 1;
+        }
+        if start < chunk.len() {
+            lines.line(&chunk[start..])?;
+        }
+        Ok(())
+    })?;
+    Ok(lines.summary)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn read_lines(
-    path: &str,
-    mut reader: Box<dyn BufRead>,
-    format: &str,
-    pattern: Option<&str>,
-    fields: &BTreeMap<String, String>,
-    session: Option<&str>,
-    examples: &mut Vec<Malformed>,
-    each: &mut dyn FnMut(&Record<'_>),
-) -> Result<FileSummary, LearnError> {
-    let mut summary = FileSummary {
-        path: path.to_string(),
-        format: format.to_string(),
-        lines: 0,
-        malformed: 0,
-    };
-    let mut chosen: Option<Format> = if format == "auto" {
-        None
-    } else {
-        Some(Format::named(format, pattern, fields).map_err(LearnError::Input)?)
-    };
-    let mut buf = Vec::with_capacity(4096);
-    let mut number = 0u64;
-    loop {
-        buf.clear();
-        let n = reader
-            .read_until(b'\n', &mut buf)
-            .map_err(|source| LearnError::Io {
-                path: path.to_string(),
-                source,
-            })?;
-        if n == 0 {
-            break;
+/// The lines of one file, read one after the other.
+struct Lines<'a, 'e> {
+    path: &'a str,
+    summary: FileSummary,
+    /// The format, once known.
+    chosen: Option<Format>,
+    fields: &'a BTreeMap<String, String>,
+    session: Option<&'a str>,
+    /// The current line's number, from 1.
+    number: u64,
+    examples: &'a mut Vec<Malformed>,
+    each: &'a mut (dyn FnMut(&Record<'_>) + 'e),
+}
+
+impl Lines<'_, '_> {
+    /// Reads one line (without its `\n`).
+    fn line(&mut self, mut bytes: &[u8]) -> Result<(), LearnError> {
+        self.number += 1;
+        while let [rest @ .., b'\r' | b'\n'] = bytes {
+            bytes = rest;
         }
-        number += 1;
-        while matches!(buf.last(), Some(b'\n' | b'\r')) {
-            buf.pop();
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(());
         }
-        if buf.iter().all(u8::is_ascii_whitespace) {
-            continue;
-        }
-        summary.lines += 1;
+        self.summary.lines += 1;
         // Valid UTF-8 is checked fast and borrowed; anything else is read with replacements.
-        let line = match std::str::from_utf8(&buf) {
+        let line = match std::str::from_utf8(bytes) {
             Ok(text) => std::borrow::Cow::Borrowed(text),
-            Err(_) => String::from_utf8_lossy(&buf),
+            Err(_) => String::from_utf8_lossy(bytes),
         };
-        if chosen.is_none() {
-            let (name, f) = detect(&line, session, fields).ok_or_else(|| {
+        if self.chosen.is_none() {
+            let (name, f) = detect(&line, self.session, self.fields).ok_or_else(|| {
                 LearnError::Input(format!(
-                    "{path}:{number}: not a log format horde knows ({:?}); horde reads {} \
+                    "{}:{}: not a log format horde knows ({:?}); horde reads {} \
                      (give --format, or --format pattern with your nginx log_format)",
+                    self.path,
+                    self.number,
                     line.chars().take(200).collect::<String>(),
                     super::FORMATS.join(", ")
                 ))
             })?;
-            summary.format = name.to_string();
-            chosen = Some(f);
+            self.summary.format = name.to_string();
+            self.chosen = Some(f);
         }
-        let f = chosen.as_ref().expect("chosen above");
-        let read = match f {
-            Format::Json(fields) => read_json(&line, fields, session).map(|j| each(&j.record())),
-            other => other.read(&line, session).map(|r| each(&r)),
+        let each = &mut *self.each;
+        let read = match self.chosen.as_ref().expect("chosen above") {
+            Format::Json(fields) => {
+                read_json(&line, fields, self.session).map(|j| each(&j.record()))
+            }
+            other => other.read(&line, self.session).map(|r| each(&r)),
         };
         if read.is_none() {
-            summary.malformed += 1;
-            if examples.len() < EXAMPLES {
-                examples.push(Malformed {
-                    file: path.to_string(),
-                    line: number,
+            self.summary.malformed += 1;
+            if self.examples.len() < super::EXAMPLES {
+                self.examples.push(Malformed {
+                    file: self.path.to_string(),
+                    line: self.number,
                     text: line.chars().take(200).collect(),
                 });
             }
         }
+        Ok(())
     }
-    Ok(summary)
 }
 
 /// The format of a log whose first line is `line`.

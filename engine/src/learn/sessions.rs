@@ -4,11 +4,17 @@
 //! only while they may still continue, so memory follows the number of concurrent users, not the
 //! log's length.
 
-use std::collections::hash_map::DefaultHasher;
-use std::collections::{BTreeMap, HashMap};
-use std::hash::{Hash, Hasher};
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hash, Hasher};
 
 use serde::Serialize;
+
+use super::tally::Map;
+
+/// What tells clients apart: a 64-bit hash of their session id, or of their address and user
+/// agent (two clients would be merged only if their hashes collided while both were active).
+/// A fixed seed, so that the same log always gives the same model.
+const CLIENT_HASH: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x5e55);
 
 /// Pauses kept per transition (a uniform sample of them, by reservoir sampling).
 const THINKS_PER_MOVE: usize = 1_000;
@@ -92,14 +98,14 @@ impl Summary {
 /// Sessions being rebuilt.
 pub struct Sessions {
     timeout_s: f64,
-    open: HashMap<u64, Open>,
+    open: Map<u64, Open>,
     next_sweep_s: f64,
     by_id: bool,
     count: u64,
     per_minute: BTreeMap<i64, u64>,
     entry: Vec<u64>,
     exit: Vec<u64>,
-    moves: HashMap<(usize, usize), Move>,
+    moves: Map<(usize, usize), Move>,
     pooled: Vec<f64>,
     pauses: u64,
     rng: fastrand::Rng,
@@ -112,14 +118,14 @@ impl Sessions {
     pub fn new(timeout_s: f64) -> Sessions {
         Sessions {
             timeout_s,
-            open: HashMap::new(),
+            open: Map::default(),
             next_sweep_s: f64::NEG_INFINITY,
             by_id: false,
             count: 0,
             per_minute: BTreeMap::new(),
             entry: Vec::new(),
             exit: Vec::new(),
-            moves: HashMap::new(),
+            moves: Map::default(),
             pooled: Vec::new(),
             pauses: 0,
             rng: fastrand::Rng::with_seed(0x5e55),
@@ -143,7 +149,7 @@ impl Sessions {
         if time_s >= self.next_sweep_s {
             self.sweep(time_s);
         }
-        let mut h = DefaultHasher::new();
+        let mut h = CLIENT_HASH.build_hasher();
         match id {
             Some(id) => {
                 self.by_id = true;
