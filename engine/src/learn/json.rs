@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::format::{split_request, strip_origin, Record};
+use super::record::{split_request, strip_origin, Record};
 use super::time::{parse_clf_time, parse_iso8601};
 
 /// JSON field names for the shapes most JSON access logs take: nginx `escape=json` formats,

@@ -12,6 +12,7 @@ mod format;
 mod json;
 mod pattern;
 mod read;
+mod record;
 mod sessions;
 mod tally;
 mod time;
@@ -178,7 +179,7 @@ struct Learner {
 }
 
 impl Learner {
-    fn feed(&mut self, r: &format::Record<'_>) {
+    fn feed(&mut self, r: &record::Record<'_>) {
         let (path, query) = match memchr::memchr(b'?', r.target.as_bytes()) {
             Some(at) => (&r.target[..at], &r.target[at + 1..]),
             None => (r.target, ""),

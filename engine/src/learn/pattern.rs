@@ -3,7 +3,7 @@
 //! reads its own log. Each variable knows the record field it fills before the first line is
 //! read, and each literal is found and skipped once.
 
-use super::format::{split_request, Record};
+use super::record::{split_request, Record};
 use super::time::{parse_clf_time, parse_iso8601};
 
 /// A compiled pattern: the literal it starts with, then each variable with the literal that

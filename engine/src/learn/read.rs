@@ -7,8 +7,9 @@ use std::fs::File;
 use std::io::Read;
 
 use super::chunks::for_each_chunk;
-use super::format::{Format, Record, COMBINED, COMMON};
+use super::format::{Format, COMBINED, COMMON};
 use super::json::read_json;
+use super::record::Record;
 use super::{FileSummary, LearnError, Malformed};
 
 /// Reads `path`, calling `each` for every request; malformed lines are counted and the first

@@ -8,7 +8,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::format::Record;
+use super::record::Record;
 use super::{Endpoint, Feeder, QueryParam};
 
 /// The learner's hash maps: foldhash, which hashes the short strings and integer pairs these
